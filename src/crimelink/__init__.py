@@ -1,0 +1,1 @@
+"""crimelink: intelligence platform for organised retail crime."""

@@ -1,0 +1,185 @@
+"""The ``crimelink`` command: every stage of the data's journey from the terminal.
+
+Commands import their stage lazily so that ``crimelink --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+from rich.table import Table
+
+from crimelink.errors import CrimelinkError
+from crimelink.settings import Settings
+from crimelink.store import StoreHandle, open_store
+
+app = typer.Typer(
+    help="crimelink: intelligence platform for organised retail crime.", no_args_is_help=True, add_completion=False
+)
+org_app = typer.Typer(help="Organisations that submit and receive intelligence.", no_args_is_help=True)
+db_app = typer.Typer(help="The store's schema.", no_args_is_help=True)
+app.add_typer(org_app, name="org")
+app.add_typer(db_app, name="db")
+console = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Store URL (default: $CRIMELINK_DATABASE_URL, else var/crimelink.sqlite)."),
+]
+
+
+def _store(db: str | None) -> StoreHandle:
+    return open_store(Settings.from_env(database_url=db).database_url)
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOption = None) -> None:
+    """Create the store, or bring it to the latest schema."""
+    store = _store(db)
+    console.print(f"store ready ({store.backend})")
+
+
+@org_app.command("add")
+def org_add(
+    code: Annotated[str, typer.Argument(help="The code submitters use, e.g. NORTHMART.")],
+    kind: Annotated[str, typer.Option("--kind", help="retailer, police_force or national_unit.")],
+    name: Annotated[str | None, typer.Option("--name", help="Name people use.")] = None,
+    force: Annotated[str | None, typer.Option("--force", help="For a police force: its data.police.uk id.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Register an organisation (idempotent)."""
+    from crimelink.access.organisations import add_organisation
+
+    with _store(db).session() as session:
+        organisation, created = add_organisation(session=session, code=code, kind=kind, name=name, force=force)
+        console.print(f"{'registered' if created else 'already registered'}: {organisation.code} ({organisation.kind})")
+
+
+@org_app.command("import")
+def org_import(
+    path: Annotated[Path, typer.Argument(help="CSV with columns code,kind,name (e.g. a scenario's organisations.csv).")],
+    db: DbOption = None,
+) -> None:
+    """Register every organisation listed in a CSV file (idempotent)."""
+    import csv
+
+    from crimelink.access.organisations import add_organisation
+
+    created = 0
+    with _store(db).session() as session, path.open(newline="") as fh:
+        for row in csv.DictReader(fh):
+            _, new = add_organisation(
+                session=session, code=row["code"], kind=row["kind"], name=row.get("name") or None,
+                force=row.get("police_force") or None,
+            )
+            created += new
+    console.print(f"{created} organisations registered")
+
+
+@app.command("generate")
+def generate(
+    incidents: Annotated[int, typer.Option("--incidents", min=1, help="How many incidents.")],
+    out: Annotated[Path, typer.Option("--out", help="JSON Lines file to write.")],
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same scenario.")] = 1,
+    truth: Annotated[Path | None, typer.Option("--truth", help="Ground-truth folder (default: OUT.truth).")] = None,
+) -> None:
+    """Generate a realistic national scenario in the exchange format, with its ground truth."""
+    from crimelink.scenario import generate_scenario
+
+    with Progress(TextColumn("generating"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
+                  TimeRemainingColumn(), console=console, transient=True) as bar:
+        task = bar.add_task("generate", total=incidents)
+        summary = generate_scenario(
+            incidents=incidents, seed=seed, out=out, truth_dir=truth,
+            progress=lambda n: bar.update(task, completed=n),
+        )
+    console.print(
+        f"{summary.incidents:,} incidents, {summary.persons:,} people, {summary.groups:,} groups, "
+        f"{summary.vehicles:,} vehicles, {summary.stores:,} stores in {summary.seconds:.1f}s → {out}"
+    )
+
+
+@app.command("import")
+def import_(
+    files: Annotated[list[Path], typer.Argument(help="JSON Lines (.jsonl) or CSV (.csv) files.", exists=True, dir_okay=False)],
+    rejects: Annotated[Path | None, typer.Option("--rejects", help="Where rejected records go (default: FIRST.rejects.jsonl in the current folder).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Import incident reports. Exit status 1 if any record was rejected (all valid ones are stored)."""
+    from crimelink.intake import import_files
+
+    store = _store(db)
+    rejects_path = rejects or Path(files[0].name + ".rejects.jsonl")
+    total = sum(f.stat().st_size for f in files)
+    with Progress(TextColumn("importing"), BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task("import", total=total)
+        summary = import_files(store=store, paths=files, rejects_path=rejects_path,
+                               progress=lambda n: bar.advance(task, n))
+    rate = summary.records / summary.seconds if summary.seconds else 0.0
+    console.print(
+        f"{summary.records:,} records in {summary.seconds:.1f}s ({rate:,.0f}/s): {summary.created:,} new, "
+        f"{summary.replaced:,} replaced, {summary.unchanged:,} unchanged, {summary.rejected:,} rejected"
+    )
+    for item in summary.rejections[:20]:
+        console.print(f"  [red]rejected[/] {item.describe()}", highlight=False, soft_wrap=True)
+    if summary.rejected:
+        more = f" ({summary.rejected - 20:,} more)" if summary.rejected > 20 else ""
+        console.print(f"every rejected record{more} is in {rejects_path}")
+        raise typer.Exit(1)
+
+
+@app.command("analyse")
+def analyse(db: DbOption = None) -> None:
+    """Resolve persons and vehicles, detect groups and series, prioritise; store the results."""
+    from crimelink.pipeline import run_analysis
+
+    store = _store(db)
+    with Progress(TextColumn("{task.description}"), BarColumn(), console=console, transient=True) as bar:
+        task = bar.add_task("analysing", total=None)
+        result = run_analysis(store=store, progress=lambda stage: bar.update(task, description=stage))
+    table = Table("figure", "value", title=f"analysis run {result.run_id}")
+    for key, value in result.figures.items():
+        table.add_row(key, f"{value:,}" if isinstance(value, int) else str(value))
+    console.print(table)
+
+
+@app.command("export")
+def export(
+    directory: Annotated[Path, typer.Option("--dir", help="Folder to write the analysis export into.")],
+    db: DbOption = None,
+) -> None:
+    """Write the analysis export (shared/spec/analysis-export.md) as CSV files."""
+    from crimelink.reports.export import export_analysis
+
+    counts = export_analysis(store=_store(db), directory=directory)
+    for name, rows in counts.items():
+        console.print(f"{name}: {rows:,} rows")
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    db: DbOption = None,
+) -> None:
+    """Serve the web app and the API (OpenAPI at /docs)."""
+    import uvicorn
+
+    from crimelink.web import create_app
+
+    settings = Settings.from_env(database_url=db)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+def main() -> None:
+    try:
+        app()
+    except CrimelinkError as error:
+        console.print(f"[red]error:[/] {error.message}")
+        sys.exit(2)

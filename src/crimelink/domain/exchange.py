@@ -1,0 +1,162 @@
+"""The incident exchange format, v1 (``shared/spec/incident-v1.schema.json``), as pydantic models.
+
+This is the contract with retailers and forces: the models accept exactly what the schema
+accepts, no more (``extra="forbid"``, strict types) and no less. Validation runs on the raw
+JSON text (``IncidentReport.from_json``) so that pydantic-core parses and checks in one pass,
+which is what makes bulk intake fast.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from crimelink.domain.forces import FORCE_IDS
+from crimelink.domain.offences import OffenceType
+
+SCHEMA_ID = "crimelink.incident/1"
+
+PoliceForceId = Literal[  # the schema's enum, checked against FORCE_IDS by a test
+    "avon-and-somerset", "bedfordshire", "cambridgeshire", "cheshire", "city-of-london",
+    "cleveland", "cumbria", "derbyshire", "devon-and-cornwall", "dorset", "durham",
+    "dyfed-powys", "essex", "gloucestershire", "greater-manchester", "gwent", "hampshire",
+    "hertfordshire", "humberside", "kent", "lancashire", "leicestershire", "lincolnshire",
+    "merseyside", "metropolitan", "norfolk", "north-wales", "north-yorkshire",
+    "northamptonshire", "northumbria", "nottinghamshire", "south-wales", "south-yorkshire",
+    "staffordshire", "suffolk", "surrey", "sussex", "thames-valley", "warwickshire",
+    "west-mercia", "west-midlands", "west-yorkshire", "wiltshire", "btp",
+]
+
+
+def _text(max_length: int, min_length: int = 0) -> type[str]:
+    return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length)]  # type: ignore[return-value]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Store(_Strict):
+    store_ref: _text(64, 1)  # type: ignore[valid-type]
+    name: _text(200) | None = None  # type: ignore[valid-type]
+    address: _text(400) | None = None  # type: ignore[valid-type]
+    postcode: _text(10) | None = None  # type: ignore[valid-type]
+    lat: Annotated[float, Field(ge=49.0, le=61.5)] | None = None
+    lon: Annotated[float, Field(ge=-9.0, le=2.5)] | None = None
+
+
+class Item(_Strict):
+    description: _text(200)  # type: ignore[valid-type]
+    category: _text(64) | None = None  # type: ignore[valid-type]
+    quantity: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    unit_value_gbp: Annotated[float, Field(ge=0, le=1_000_000)] | None = None
+
+
+class ModusOperandi(_Strict):
+    tags: Annotated[
+        list[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,47}$")]], Field(max_length=50)
+    ] = []
+    text: _text(4000) | None = None  # type: ignore[valid-type]
+
+
+class Violence(_Strict):
+    threats: bool | None = None
+    assault: bool | None = None
+    injury: bool | None = None
+    weapon: Literal["none", "knife", "syringe", "blunt", "firearm", "other"] | None = None
+
+
+class PersonMention(_Strict):
+    person_ref: _text(64, 1)  # type: ignore[valid-type]
+    role: Literal["suspect", "associate"] | None = None
+    name: _text(200) | None = None  # type: ignore[valid-type]
+    aliases: Annotated[list[_text(200)], Field(max_length=20)] = []  # type: ignore[valid-type]
+    dob: date | None = None
+    age_min: Annotated[int, Field(ge=8, le=100)] | None = None
+    age_max: Annotated[int, Field(ge=8, le=100)] | None = None
+    gender: Literal["male", "female", "other", "unknown"] | None = None
+    height_cm: Annotated[int, Field(ge=100, le=230)] | None = None
+    build: Literal["slim", "medium", "heavy", "muscular", "unknown"] | None = None
+    description: _text(2000) | None = None  # type: ignore[valid-type]
+    identified_by: Literal["staff", "cctv", "police", "self", "other"] | None = None
+    address: _text(400) | None = None  # type: ignore[valid-type]
+    postcode: _text(10) | None = None  # type: ignore[valid-type]
+    pnc_id: _text(16) | None = None  # type: ignore[valid-type]
+
+
+class VehicleMention(_Strict):
+    vrm: _text(16, 1)  # type: ignore[valid-type]
+    partial: bool | None = None
+    make: _text(64) | None = None  # type: ignore[valid-type]
+    model: _text(64) | None = None  # type: ignore[valid-type]
+    colour: _text(32) | None = None  # type: ignore[valid-type]
+
+
+class Evidence(_Strict):
+    cctv: bool | None = None
+    body_worn_video: bool | None = None
+    images: Annotated[int, Field(ge=0, le=1000)] | None = None
+
+
+class GradingBlock(_Strict):
+    source_evaluation: Literal["1", "2", "3"]
+    intelligence_assessment: Literal["A", "B", "C", "D", "E"]
+    handling_code: Literal["P", "C"]
+    handling_conditions: _text(1000) | None = None  # type: ignore[valid-type]
+
+
+class IncidentReport(_Strict):
+    """One incident as a submitter reported it."""
+
+    schema_: Literal["crimelink.incident/1"] = Field(alias="schema")
+    submitter: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{1,31}$")]
+    incident_ref: _text(64, 1)  # type: ignore[valid-type]
+    occurred_at: datetime
+    reported_at: datetime | None = None
+    offence: OffenceType
+    store: Store
+    police_force: PoliceForceId | None = None
+    crime_reference: _text(64) | None = None  # type: ignore[valid-type]
+    items: Annotated[list[Item], Field(max_length=500)] = []
+    value_gbp: Annotated[float, Field(ge=0, le=10_000_000)] | None = None
+    recovered_gbp: Annotated[float, Field(ge=0, le=10_000_000)] | None = None
+    mo: ModusOperandi | None = None
+    violence: Violence | None = None
+    persons: Annotated[list[PersonMention], Field(max_length=50)] = []
+    vehicles: Annotated[list[VehicleMention], Field(max_length=20)] = []
+    evidence: Evidence | None = None
+    grading: GradingBlock | None = None
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _person_refs_unique(self) -> IncidentReport:
+        # person_ref names a mention in exports and links: a repeat would make two mentions one.
+        seen: set[str] = set()
+        for index, person in enumerate(self.persons):
+            if person.person_ref in seen:
+                raise ValueError(f"persons[{index}].person_ref {person.person_ref!r} is repeated in this incident")
+            seen.add(person.person_ref)
+        return self
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> IncidentReport:
+        return cls.model_validate_json(text)
+
+    def to_json_dict(self) -> dict[str, object]:
+        """As the exchange format writes it: no nulls, no empty defaults."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=True) | {
+            "schema": SCHEMA_ID
+        }
+
+    @property
+    def total_value_gbp(self) -> float:
+        """The stated loss, or the sum of the items when the submitter gave none."""
+        if self.value_gbp is not None:
+            return self.value_gbp
+        return sum((i.quantity or 1) * (i.unit_value_gbp or 0.0) for i in self.items)
+
+
+assert set(PoliceForceId.__args__) == set(FORCE_IDS)  # type: ignore[attr-defined]

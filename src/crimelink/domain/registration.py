@@ -1,0 +1,100 @@
+"""UK vehicle registration marks, as read by staff, CCTV and ANPR.
+
+A mark is kept as read (``text``) and as a normalised ``key``: upper case, no spaces or
+punctuation. A partial read keeps ``?`` for each unread character; its key is empty and its
+``pattern`` matches the full marks it could be. ``fuzzy_key`` folds the characters that
+witnesses and cameras confuse (0/O, 1/I, 5/S, 8/B, 2/Z, 6/G), so that a misread mark lands
+on the same key as the true one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from crimelink.errors import InvalidValue
+
+
+class PlateFormat(StrEnum):
+    CURRENT = "current"  # AB12CDE, since 2001
+    PREFIX = "prefix"  # A123BCD, 1983-2001
+    SUFFIX = "suffix"  # ABC123D, 1963-1983
+    DATELESS = "dateless"  # 1-4 letters and 1-4 digits
+    NORTHERN_IRELAND = "northern_ireland"  # ABZ 1234: a three-letter series with I or Z
+    OTHER = "other"  # foreign, personalised oddities, or unreadable
+
+
+# FIELD-NOTES: I and Q never appear in the letters; Z only in the last three.
+_CURRENT = re.compile(r"^[A-HJ-PR-Y]{2}[0-9]{2}[A-HJ-PR-Z]{3}$")
+_PREFIX = re.compile(r"^[A-HJ-NP-Y][0-9]{1,3}[A-HJ-PR-Y]{3}$")
+_SUFFIX = re.compile(r"^[A-HJ-PR-Y]{3}[0-9]{1,3}[A-HJ-NP-Y]$")
+_NORTHERN_IRELAND = re.compile(r"^[A-Z]{1,2}[IZ][0-9]{1,4}$")
+_DATELESS = re.compile(r"^([A-Z]{1,3}[0-9]{1,4}|[0-9]{1,4}[A-Z]{1,3})$")
+_STRIP = re.compile(r"[\s\-.·]+")
+_ALLOWED = re.compile(r"^[A-Z0-9?]{2,8}$")
+
+# Characters that readers confuse, folded to one representative each.
+_CONFUSABLE = str.maketrans({"0": "O", "D": "O", "Q": "O", "1": "I", "L": "I", "5": "S", "8": "B",
+                             "2": "Z", "6": "G", "4": "A", "7": "T"})
+
+
+def _classify(key: str) -> PlateFormat:
+    for pattern, fmt in (
+        (_CURRENT, PlateFormat.CURRENT),
+        (_PREFIX, PlateFormat.PREFIX),
+        (_SUFFIX, PlateFormat.SUFFIX),
+        (_NORTHERN_IRELAND, PlateFormat.NORTHERN_IRELAND),
+        (_DATELESS, PlateFormat.DATELESS),
+    ):
+        if pattern.match(key):
+            return fmt
+    return PlateFormat.OTHER
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationMark:
+    """A registration mark as read, with its normalised key and what kind of mark it is."""
+
+    text: str
+    key: str
+    partial: bool
+    format: PlateFormat
+
+    @classmethod
+    def parse(cls, text: str, *, partial: bool | None = None) -> RegistrationMark:
+        """Clean a mark as read. ``partial`` may be given by the reporter or inferred from ``?``."""
+        cleaned = _STRIP.sub("", text.strip().upper()).replace("*", "?").replace("_", "?")
+        if not _ALLOWED.match(cleaned):
+            raise InvalidValue("vrm", text, "a registration mark has 2 to 8 letters, digits or '?'")
+        is_partial = "?" in cleaned or bool(partial)
+        if is_partial:
+            return cls(text=text, key="", partial=True, format=PlateFormat.OTHER)
+        return cls(text=text, key=cleaned, partial=False, format=_classify(cleaned))
+
+    @property
+    def pattern(self) -> str:
+        """The read with ``?`` for each unknown character (the key itself when complete)."""
+        return self.key or _STRIP.sub("", self.text.strip().upper()).replace("*", "?").replace("_", "?")
+
+    @property
+    def fuzzy_key(self) -> str:
+        """Key with confusable characters folded; empty for a partial read."""
+        return self.key.translate(_CONFUSABLE)
+
+    @property
+    def display(self) -> str:
+        """As printed on a plate: current marks as ``AB12 CDE``."""
+        if self.format is PlateFormat.CURRENT:
+            return f"{self.key[:4]} {self.key[4:]}"
+        return self.key or self.pattern
+
+    def could_be(self, other_key: str) -> bool:
+        """Whether this (possibly partial) read fits a full mark, allowing confusable misreads."""
+        pattern = self.pattern
+        if len(pattern) != len(other_key):
+            return False
+        return all(
+            p == "?" or p == o or p.translate(_CONFUSABLE) == o.translate(_CONFUSABLE)
+            for p, o in zip(pattern, other_key, strict=True)
+        )

@@ -1,0 +1,172 @@
+"""Intake: incident reports in, by file (JSON Lines or CSV) or through the API.
+
+Every record is validated against the exchange format; each invalid one is reported with
+its line, field path and reason (and written to a rejects file), and every valid one is
+stored. Resubmitting ``(submitter, incident_ref)`` replaces the incident and keeps the
+earlier version; an identical resubmission changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from time import perf_counter
+from typing import IO, Any
+
+import orjson
+from pydantic import ValidationError
+from sqlalchemy import insert, update
+
+from crimelink.access.organisations import organisation_ids_by_code
+from crimelink.domain.exchange import IncidentReport
+from crimelink.intake._records import RawRecord, csv_row_to_document, read_path
+from crimelink.intake._rejections import Rejection, rejection, rejection_from_error, write_rejection
+from crimelink.intake._writer import Pending, StoreDirectory, content_hash, write_batch
+from crimelink.store import StoreHandle
+from crimelink.store.models import ImportRun, utcnow
+
+__all__ = ["ImportSummary", "Rejection", "csv_row_to_document", "import_documents", "import_files"]
+
+BATCH_SIZE = 2000
+KEPT_REJECTIONS = 200  # held in memory for display; all of them go to the rejects file
+
+
+@dataclass
+class ImportSummary:
+    """What an import did. ``rejections`` holds the first few; the rejects file holds all."""
+
+    records: int = 0
+    created: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    seconds: float = 0.0
+    import_run_id: int | None = None
+    rejections: list[Rejection] = field(default_factory=list)
+
+    @property
+    def stored(self) -> int:
+        return self.created + self.replaced + self.unchanged
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "records": self.records, "created": self.created, "replaced": self.replaced,
+            "unchanged": self.unchanged, "rejected": self.rejected, "seconds": round(self.seconds, 3),
+            "import_run_id": self.import_run_id,
+            "rejections": [r.as_dict() for r in self.rejections],
+        }
+
+
+class _Intake:
+    """One import: validates records, batches them, and writes each batch in a transaction."""
+
+    def __init__(self, store: StoreHandle, rejects: IO[bytes] | None, progress: Callable[[int], None] | None):
+        self.store = store
+        self.rejects = rejects
+        self.progress = progress
+        self.summary = ImportSummary()
+        self.stores = StoreDirectory()
+        with store.session() as session:
+            self.submitters = organisation_ids_by_code(session=session)
+        self.batch: dict[tuple[int, str], Pending] = {}
+        self.batch_bytes = 0
+
+    def take(self, record: RawRecord) -> None:
+        self.summary.records += 1
+        self.batch_bytes += len(record.text) + 1
+        try:
+            report = IncidentReport.from_json(record.text)
+        except ValidationError as error:
+            self.reject(rejection_from_error(record, error))
+            return
+        submitter_id = self.submitters.get(report.submitter)
+        if submitter_id is None:
+            self.reject(rejection(record, "submitter", f"unknown submitter {report.submitter!r}: register it first "
+                                  f"with `crimelink org add {report.submitter} --kind retailer|police_force`"))
+            return
+        key = (submitter_id, report.incident_ref)
+        if key in self.batch:
+            self.flush()  # a resubmission within the batch: store the first before the second
+        self.batch[key] = Pending(report, submitter_id, record.text.decode(), content_hash(report))
+        if len(self.batch) >= BATCH_SIZE:
+            self.flush()
+
+    def reject(self, item: Rejection) -> None:
+        self.summary.rejected += 1
+        if len(self.summary.rejections) < KEPT_REJECTIONS:
+            self.summary.rejections.append(item)
+        if self.rejects is not None:
+            write_rejection(self.rejects, item)
+
+    def flush(self) -> None:
+        if self.batch:
+            with self.store.engine.begin() as conn:
+                outcome = write_batch(conn, self.stores, list(self.batch.values()))
+            self.summary.created += outcome.created
+            self.summary.replaced += outcome.replaced
+            self.summary.unchanged += outcome.unchanged
+            self.batch.clear()
+        if self.progress is not None and self.batch_bytes:
+            self.progress(self.batch_bytes)
+        self.batch_bytes = 0
+
+    def run(self, records: Iterable[RawRecord], *, source: str, channel: str) -> ImportSummary:
+        started = perf_counter()
+        with self.store.engine.begin() as conn:
+            run_id = conn.execute(
+                insert(ImportRun).returning(ImportRun.id), {"source": source[:400], "channel": channel}
+            ).scalar_one()
+        for record in records:
+            self.take(record)
+        self.flush()
+        self.summary.seconds = perf_counter() - started
+        self.summary.import_run_id = run_id
+        with self.store.engine.begin() as conn:
+            conn.execute(
+                update(ImportRun).where(ImportRun.id == run_id).values(
+                    finished_at=utcnow(), records=self.summary.records, created=self.summary.created,
+                    replaced=self.summary.replaced, unchanged=self.summary.unchanged,
+                    rejected=self.summary.rejected,
+                )
+            )
+        return self.summary
+
+
+def _chain(paths: Iterable[Path]) -> Iterator[RawRecord]:
+    for path in paths:
+        yield from read_path(path)
+
+
+def import_files(
+    *, store: StoreHandle, paths: list[Path], rejects_path: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportSummary:
+    """Import JSON Lines (or ``.csv``) files. ``progress`` receives bytes read so far, in steps.
+
+    The rejects file is created only if something is rejected.
+    """
+    with ExitStack() as stack:
+        sink = _LazyFile(rejects_path, stack) if rejects_path else None
+        intake = _Intake(store, sink, progress)  # type: ignore[arg-type]
+        return intake.run(_chain(paths), source=", ".join(map(str, paths)), channel="file")
+
+
+def import_documents(*, store: StoreHandle, documents: list[Any], source: str = "api") -> ImportSummary:
+    """Import incident documents already parsed from JSON (the API's body)."""
+    records = (RawRecord(source, index, orjson.dumps(doc)) for index, doc in enumerate(documents, start=1))
+    return _Intake(store, None, None).run(records, source=source, channel="api")
+
+
+class _LazyFile:
+    """A rejects file that comes into being with its first rejection."""
+
+    def __init__(self, path: Path, stack: ExitStack) -> None:
+        self.path, self.stack, self.fh = path, stack, None
+
+    def write(self, data: bytes) -> int:
+        if self.fh is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.fh = self.stack.enter_context(self.path.open("wb"))
+        return self.fh.write(data)
