@@ -23,8 +23,10 @@ app = typer.Typer(
 )
 org_app = typer.Typer(help="Organisations that submit and receive intelligence.", no_args_is_help=True)
 db_app = typer.Typer(help="The store's schema.", no_args_is_help=True)
+user_app = typer.Typer(help="People who log in.", no_args_is_help=True)
 app.add_typer(org_app, name="org")
 app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
 console = Console(stderr=True)
 
 DbOption = Annotated[
@@ -79,6 +81,23 @@ def org_import(
             )
             created += new
     console.print(f"{created} organisations registered")
+
+
+@user_app.command("demo")
+def user_demo(db: DbOption = None) -> None:
+    """Create the demo logins (one per role and organisation kind) and print them. Demo mode only."""
+    from crimelink.access.demo import seed_demo_users
+
+    settings = Settings.from_env(database_url=db)
+    if not settings.demo:
+        console.print("[red]error:[/] demo logins exist only in demo mode (CRIMELINK_DEMO=1)")
+        raise typer.Exit(2)
+    with _store(db).session() as session:
+        logins = seed_demo_users(session=session)
+    table = Table("username", "password", "role", "organisation", title="demo logins — http://127.0.0.1:8000")
+    for login in logins:
+        table.add_row(login.username, login.password, login.role, login.organisation)
+    Console().print(table)
 
 
 @app.command("generate")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from crimelink.domain.forces import FORCE_IDS
 from crimelink.domain.offences import OffenceType
@@ -131,15 +131,16 @@ class IncidentReport(_Strict):
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
 
-    @model_validator(mode="after")
-    def _person_refs_unique(self) -> IncidentReport:
+    @field_validator("persons")
+    @classmethod
+    def _person_refs_unique(cls, persons: list[PersonMention]) -> list[PersonMention]:
         # person_ref names a mention in exports and links: a repeat would make two mentions one.
         seen: set[str] = set()
-        for index, person in enumerate(self.persons):
+        for index, person in enumerate(persons):
             if person.person_ref in seen:
-                raise ValueError(f"persons[{index}].person_ref {person.person_ref!r} is repeated in this incident")
+                raise ValueError(f"person_ref {person.person_ref!r} of persons[{index}] is repeated in this incident")
             seen.add(person.person_ref)
-        return self
+        return persons
 
     @classmethod
     def from_json(cls, text: str | bytes) -> IncidentReport:

@@ -111,6 +111,8 @@ def csv_row_to_document(row: dict[str, str]) -> dict[str, Any]:
             arrays.setdefault(_ARRAY_OF[kind], {}).setdefault(index, {})[field] = _typed(field, value)
         else:
             document[column] = value  # unknown column: validation reports it by name
+    for index, person in arrays.get("persons", {}).items():
+        person.setdefault("person_ref", str(index))  # person_N_* columns: N names the mention
     for name, entries in arrays.items():
         document[name] = [entries[i] for i in sorted(entries)]
     return document
