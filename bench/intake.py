@@ -41,6 +41,12 @@ def bench_intake(work: Path) -> list[dict[str, float | int]]:
         assert run_measured(crimelink("org", "import", str(organisations), "--db", url)).returncode == 0
         measured = run_measured(crimelink("import", str(path), "--db", url, "--rejects", str(work / "rejects.jsonl")))
         assert measured.returncode == 0, measured.output
-        rows.append({"incidents": size, "seconds": round(measured.seconds, 2),
-                     "incidents_per_s": round(size / measured.seconds), "peak_mb": round(measured.peak_mb)})
+        rows.append(
+            {
+                "incidents": size,
+                "seconds": round(measured.seconds, 2),
+                "incidents_per_s": round(size / measured.seconds),
+                "peak_mb": round(measured.peak_mb),
+            }
+        )
     return rows

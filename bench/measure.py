@@ -22,8 +22,9 @@ class Measured:
 def run_measured(args: list[str], *, env: dict[str, str] | None = None) -> Measured:
     """Run ``args`` and report wall time and the child's peak resident memory (ru_maxrss)."""
     started = time.perf_counter()
-    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               env={**os.environ, **(env or {})})
+    process = subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+    )
     assert process.stdout is not None
     output = process.stdout.read().decode(errors="replace")
     _, status, usage = os.wait4(process.pid, 0)

@@ -18,7 +18,13 @@ def incident(ref: str, *, submitter: str = "NORTHMART", **fields: Any) -> dict[s
         "incident_ref": ref,
         "occurred_at": "2024-06-01T10:15:00Z",
         "offence": "theft_from_shop",
-        "store": {"store_ref": "S-001", "name": "Northmart Digbeth", "postcode": "b5 6dt", "lat": 52.4751, "lon": -1.8836},
+        "store": {
+            "store_ref": "S-001",
+            "name": "Northmart Digbeth",
+            "postcode": "b5 6dt",
+            "lat": 52.4751,
+            "lon": -1.8836,
+        },
         "value_gbp": 84.5,
     }
     doc.update(fields)

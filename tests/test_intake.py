@@ -26,9 +26,12 @@ def _malformed_file(tmp_path: Path) -> Path:
     return write_jsonl(
         tmp_path / "mixed.jsonl",
         [
-            incident("N-1", persons=[{"person_ref": "p1", "name": "SMITH, John", "dob": "1990-04-02"}],
-                     vehicles=[{"vrm": "ab12 cde", "make": "Ford", "model": "Focus", "colour": "silver"}],
-                     items=[{"description": "Razor blades x8", "category": "razors", "quantity": 8, "unit_value_gbp": 10.5}]),
+            incident(
+                "N-1",
+                persons=[{"person_ref": "p1", "name": "SMITH, John", "dob": "1990-04-02"}],
+                vehicles=[{"vrm": "ab12 cde", "make": "Ford", "model": "Focus", "colour": "silver"}],
+                items=[{"description": "Razor blades x8", "category": "razors", "quantity": 8, "unit_value_gbp": 10.5}],
+            ),
             "{this is not json",
             {k: v for k, v in incident("N-3").items() if k != "offence"},
             incident("N-4", persons=[{"person_ref": "p1", "age_min": "twenty"}]),
@@ -149,13 +152,19 @@ def test_values_are_cleaned_on_the_way_in(store: StoreHandle) -> None:
     with store.engine.connect() as conn:
         occurred = conn.execute(select(Incident.occurred_at)).scalar_one()
         person = conn.execute(select(PersonMention)).one()
-        plates = conn.execute(select(VehicleMention.vrm, VehicleMention.vrm_normalised, VehicleMention.vrm_pattern,
-                                     VehicleMention.partial).order_by(VehicleMention.position)).all()
+        plates = conn.execute(
+            select(
+                VehicleMention.vrm, VehicleMention.vrm_normalised, VehicleMention.vrm_pattern, VehicleMention.partial
+            ).order_by(VehicleMention.position)
+        ).all()
         postcode = conn.execute(select(Store.postcode)).scalar_one()
     assert occurred.hour == 13
     assert (person.given_names, person.family_name, person.postcode) == ("John", "Smith", "B5 6DT")
     assert (person.age_min, person.age_max) == (30, 40)
-    assert [tuple(p) for p in plates] == [("ab12 cde", "AB12CDE", "AB12CDE", False), ("ab1? cde", None, "AB1?CDE", True)]
+    assert [tuple(p) for p in plates] == [
+        ("ab12 cde", "AB12CDE", "AB12CDE", False),
+        ("ab1? cde", None, "AB1?CDE", True),
+    ]
     assert postcode == "B5 6DT"
 
 
@@ -173,7 +182,9 @@ def test_csv_files_follow_the_documented_layout(store: StoreHandle, tmp_path: Pa
     assert (summary.created, summary.rejected) == (1, 1)
     assert summary.rejections[0].line == 3 and summary.rejections[0].problems[0].field == "value_gbp"
     with store.engine.connect() as conn:
-        person = conn.execute(select(PersonMention.name, PersonMention.aliases).where(PersonMention.person_ref == "1")).one()
+        person = conn.execute(
+            select(PersonMention.name, PersonMention.aliases).where(PersonMention.person_ref == "1")
+        ).one()
         tags = conn.execute(select(Incident.mo_tags, Incident.cctv)).one()
     assert tuple(person) == ("John Smith", ["Smudge", "JS"])
     assert tuple(tags) == (["distraction", "lookout"], True)
@@ -185,7 +196,12 @@ def test_the_model_accepts_exactly_the_fields_of_the_exchange_format(shared_dir:
     assert fields == set(schema["properties"])
     required = {f.alias or name for name, f in IncidentReport.model_fields.items() if f.is_required()}
     assert required == set(schema["required"])
-    for nested, model_field in (("store", "store"), ("persons", "persons"), ("vehicles", "vehicles"), ("items", "items")):
+    for nested, model_field in (
+        ("store", "store"),
+        ("persons", "persons"),
+        ("vehicles", "vehicles"),
+        ("items", "items"),
+    ):
         spec = schema["properties"][nested]
         spec = spec.get("items", spec)
         annotation = IncidentReport.model_fields[model_field].annotation
@@ -199,18 +215,42 @@ def test_the_model_accepts_exactly_the_fields_of_the_exchange_format(shared_dir:
 def test_a_full_report_using_every_field_round_trips(store: StoreHandle) -> None:
     register(store, "POLICE-WM", kind="police_force")
     doc = incident(
-        "WM/24/1", submitter="POLICE-WM", reported_at="2024-06-01T12:00:00+01:00", police_force="west-midlands",
-        crime_reference="20/123456/24", items=[{"description": "Baby formula", "category": "baby", "quantity": 12, "unit_value_gbp": 14.0}],
-        recovered_gbp=20.0, mo={"tags": ["distraction", "foil_lined_bag"], "text": "One distracted staff."},
+        "WM/24/1",
+        submitter="POLICE-WM",
+        reported_at="2024-06-01T12:00:00+01:00",
+        police_force="west-midlands",
+        crime_reference="20/123456/24",
+        items=[{"description": "Baby formula", "category": "baby", "quantity": 12, "unit_value_gbp": 14.0}],
+        recovered_gbp=20.0,
+        mo={"tags": ["distraction", "foil_lined_bag"], "text": "One distracted staff."},
         violence={"threats": True, "assault": False, "injury": False, "weapon": "knife"},
-        persons=[{"person_ref": "A", "role": "suspect", "name": "Kelly DUNN", "aliases": ["Kel"], "dob": "1988-02-29",
-                  "age_min": 30, "age_max": 40, "gender": "female", "height_cm": 165, "build": "slim",
-                  "description": "Grey hoodie", "identified_by": "police", "address": "1 High St", "postcode": "B1 1AA",
-                  "pnc_id": "98/1234567x"}],
+        persons=[
+            {
+                "person_ref": "A",
+                "role": "suspect",
+                "name": "Kelly DUNN",
+                "aliases": ["Kel"],
+                "dob": "1988-02-29",
+                "age_min": 30,
+                "age_max": 40,
+                "gender": "female",
+                "height_cm": 165,
+                "build": "slim",
+                "description": "Grey hoodie",
+                "identified_by": "police",
+                "address": "1 High St",
+                "postcode": "B1 1AA",
+                "pnc_id": "98/1234567x",
+            }
+        ],
         vehicles=[{"vrm": "LX19 ABC", "partial": False, "make": "Ford", "model": "Focus", "colour": "Silver"}],
         evidence={"cctv": True, "body_worn_video": False, "images": 3},
-        grading={"source_evaluation": "1", "intelligence_assessment": "B", "handling_code": "C",
-                 "handling_conditions": "Police only"},
+        grading={
+            "source_evaluation": "1",
+            "intelligence_assessment": "B",
+            "handling_code": "C",
+            "handling_conditions": "Police only",
+        },
     )
     summary = import_documents(store=store, documents=[doc])
     assert summary.created == 1, summary.as_dict()

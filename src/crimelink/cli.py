@@ -64,7 +64,9 @@ def org_add(
 
 @org_app.command("import")
 def org_import(
-    path: Annotated[Path, typer.Argument(help="CSV with columns code,kind,name (e.g. a scenario's organisations.csv).")],
+    path: Annotated[
+        Path, typer.Argument(help="CSV with columns code,kind,name (e.g. a scenario's organisations.csv).")
+    ],
     db: DbOption = None,
 ) -> None:
     """Register every organisation listed in a CSV file (idempotent)."""
@@ -76,7 +78,10 @@ def org_import(
     with _store(db).session() as session, path.open(newline="") as fh:
         for row in csv.DictReader(fh):
             _, new = add_organisation(
-                session=session, code=row["code"], kind=row["kind"], name=row.get("name") or None,
+                session=session,
+                code=row["code"],
+                kind=row["kind"],
+                name=row.get("name") or None,
                 force=row.get("police_force") or None,
             )
             created += new
@@ -110,11 +115,20 @@ def generate(
     """Generate a realistic national scenario in the exchange format, with its ground truth."""
     from crimelink.scenario import generate_scenario
 
-    with Progress(TextColumn("generating"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
-                  TimeRemainingColumn(), console=console, transient=True) as bar:
+    with Progress(
+        TextColumn("generating"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,}"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
         task = bar.add_task("generate", total=incidents)
         summary = generate_scenario(
-            incidents=incidents, seed=seed, out=out, truth_dir=truth,
+            incidents=incidents,
+            seed=seed,
+            out=out,
+            truth_dir=truth,
             progress=lambda n: bar.update(task, completed=n),
         )
     console.print(
@@ -125,8 +139,15 @@ def generate(
 
 @app.command("import")
 def import_(
-    files: Annotated[list[Path], typer.Argument(help="JSON Lines (.jsonl) or CSV (.csv) files.", exists=True, dir_okay=False)],
-    rejects: Annotated[Path | None, typer.Option("--rejects", help="Where rejected records go (default: FIRST.rejects.jsonl in the current folder).")] = None,
+    files: Annotated[
+        list[Path], typer.Argument(help="JSON Lines (.jsonl) or CSV (.csv) files.", exists=True, dir_okay=False)
+    ],
+    rejects: Annotated[
+        Path | None,
+        typer.Option(
+            "--rejects", help="Where rejected records go (default: FIRST.rejects.jsonl in the current folder)."
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Import incident reports. Exit status 1 if any record was rejected (all valid ones are stored)."""
@@ -135,11 +156,19 @@ def import_(
     store = _store(db)
     rejects_path = rejects or Path(files[0].name + ".rejects.jsonl")
     total = sum(f.stat().st_size for f in files)
-    with Progress(TextColumn("importing"), BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn(),
-                  console=console, transient=True) as bar:
+    with Progress(
+        TextColumn("importing"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
         task = bar.add_task("import", total=total)
-        summary = import_files(store=store, paths=files, rejects_path=rejects_path,
-                               progress=lambda n: bar.advance(task, n))
+        summary = import_files(
+            store=store, paths=files, rejects_path=rejects_path, progress=lambda n: bar.advance(task, n)
+        )
     rate = summary.records / summary.seconds if summary.seconds else 0.0
     console.print(
         f"{summary.records:,} records in {summary.seconds:.1f}s ({rate:,.0f}/s): {summary.created:,} new, "

@@ -94,4 +94,6 @@ def _tokens(part: str) -> list[str]:
 
 def _title(token: str) -> str:
     """Title case that respects O'Brien and Smith-Jones."""
-    return "-".join("'".join(w[:1].upper() + w[1:].lower() for w in seg.split("'")) for seg in token.replace("’", "'").split("-"))
+    return "-".join(
+        "'".join(w[:1].upper() + w[1:].lower() for w in seg.split("'")) for seg in token.replace("’", "'").split("-")
+    )

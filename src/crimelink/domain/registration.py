@@ -35,8 +35,9 @@ _STRIP = re.compile(r"[\s\-.·]+")
 _ALLOWED = re.compile(r"^[A-Z0-9?]{2,8}$")
 
 # Characters that readers confuse, folded to one representative each.
-_CONFUSABLE = str.maketrans({"0": "O", "D": "O", "Q": "O", "1": "I", "L": "I", "5": "S", "8": "B",
-                             "2": "Z", "6": "G", "4": "A", "7": "T"})
+_CONFUSABLE = str.maketrans(
+    {"0": "O", "D": "O", "Q": "O", "1": "I", "L": "I", "5": "S", "8": "B", "2": "Z", "6": "G", "4": "A", "7": "T"}
+)
 
 
 def _classify(key: str) -> PlateFormat:

@@ -52,8 +52,12 @@ class ImportSummary:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "records": self.records, "created": self.created, "replaced": self.replaced,
-            "unchanged": self.unchanged, "rejected": self.rejected, "seconds": round(self.seconds, 3),
+            "records": self.records,
+            "created": self.created,
+            "replaced": self.replaced,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "seconds": round(self.seconds, 3),
             "import_run_id": self.import_run_id,
             "rejections": [r.as_dict() for r in self.rejections],
         }
@@ -83,13 +87,19 @@ class _Intake:
             return
         submitter_id = self.submitters.get(report.submitter)
         if submitter_id is None:
-            self.reject(rejection(record, "submitter", f"unknown submitter {report.submitter!r}: register it first "
-                                  f"with `crimelink org add {report.submitter} --kind retailer|police_force`"))
+            self.reject(
+                rejection(
+                    record,
+                    "submitter",
+                    f"unknown submitter {report.submitter!r}: register it first "
+                    f"with `crimelink org add {report.submitter} --kind retailer|police_force`",
+                )
+            )
             return
         key = (submitter_id, report.incident_ref)
         if key in self.batch:
             self.flush()  # a resubmission within the batch: store the first before the second
-        self.batch[key] = Pending(report, submitter_id, record.text.decode(), content_hash(report))
+        self.batch[key] = Pending(report, submitter_id, record.text.decode(), content_hash(record.text))
         if len(self.batch) >= BATCH_SIZE:
             self.flush()
 
@@ -125,9 +135,14 @@ class _Intake:
         self.summary.import_run_id = run_id
         with self.store.engine.begin() as conn:
             conn.execute(
-                update(ImportRun).where(ImportRun.id == run_id).values(
-                    finished_at=utcnow(), records=self.summary.records, created=self.summary.created,
-                    replaced=self.summary.replaced, unchanged=self.summary.unchanged,
+                update(ImportRun)
+                .where(ImportRun.id == run_id)
+                .values(
+                    finished_at=utcnow(),
+                    records=self.summary.records,
+                    created=self.summary.created,
+                    replaced=self.summary.replaced,
+                    unchanged=self.summary.unchanged,
                     rejected=self.summary.rejected,
                 )
             )
@@ -140,7 +155,10 @@ def _chain(paths: Iterable[Path]) -> Iterator[RawRecord]:
 
 
 def import_files(
-    *, store: StoreHandle, paths: list[Path], rejects_path: Path | None = None,
+    *,
+    store: StoreHandle,
+    paths: list[Path],
+    rejects_path: Path | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ImportSummary:
     """Import JSON Lines (or ``.csv``) files. ``progress`` receives bytes read so far, in steps.
@@ -163,7 +181,8 @@ class _LazyFile:
     """A rejects file that comes into being with its first rejection."""
 
     def __init__(self, path: Path, stack: ExitStack) -> None:
-        self.path, self.stack, self.fh = path, stack, None
+        self.path, self.stack = path, stack
+        self.fh: IO[bytes] | None = None
 
     def write(self, data: bytes) -> int:
         if self.fh is None:

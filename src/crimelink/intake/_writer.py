@@ -11,11 +11,19 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, tuple_, update
+import orjson
+from sqlalchemy import Connection, DateTime, bindparam, delete, insert, literal, select, tuple_, update
 
 from crimelink.domain.exchange import IncidentReport
 from crimelink.geography import forces_for_points
-from crimelink.intake._rows import clean_postcode, incident_row, item_rows, person_rows, vehicle_rows
+from crimelink.intake._rows import (
+    clean_postcode,
+    incident_row,
+    item_rows,
+    person_rows,
+    vehicle_rows,
+)
+from crimelink.store.bulk import insert_rows, select_by_pairs
 from crimelink.store.models import (
     Incident,
     IncidentVersion,
@@ -37,9 +45,10 @@ class Pending:
     content_hash: str
 
 
-def content_hash(report: IncidentReport) -> str:
-    """Identical content, however it was formatted, hashes the same."""
-    return hashlib.blake2b(report.model_dump_json(exclude_none=True).encode(), digest_size=16).hexdigest()
+def content_hash(text: bytes) -> str:
+    """Identical content, however its keys were ordered or spaced, hashes the same."""
+    canonical = orjson.dumps(orjson.loads(text), option=orjson.OPT_SORT_KEYS)
+    return hashlib.blake2b(canonical, digest_size=16).hexdigest()
 
 
 @dataclass
@@ -101,15 +110,14 @@ class StoreDirectory:
 def write_batch(conn: Connection, stores: StoreDirectory, batch: list[Pending]) -> BatchOutcome:
     """Store one batch of reports (no key repeated within it) in the caller's transaction."""
     outcome = BatchOutcome()
+    keys = [(p.submitter_id, p.report.incident_ref) for p in batch]
     existing = {
         (row.submitter_id, row.incident_ref): row
-        for row in conn.execute(
-            select(
-                Incident.id, Incident.submitter_id, Incident.incident_ref, Incident.content_hash,
-                Incident.version, Incident.received_at, Incident.document,
-            ).where(tuple_(Incident.submitter_id, Incident.incident_ref).in_(
-                [(p.submitter_id, p.report.incident_ref) for p in batch]
-            ))
+        for row in select_by_pairs(
+            conn,
+            "SELECT id, submitter_id, incident_ref, content_hash, version FROM incidents "
+            "WHERE (submitter_id, incident_ref) IN",
+            keys,
         )
     }
     store_index = stores.resolve(conn, batch)
@@ -130,7 +138,8 @@ def write_batch(conn: Connection, stores: StoreDirectory, batch: list[Pending]) 
         else:
             replaced.append((pending, previous))
     if fresh_rows:
-        ids = conn.execute(insert(Incident).returning(Incident.id, sort_by_parameter_order=True), fresh_rows).scalars().all()
+        insert_rows(conn, Incident.__table__, fresh_rows)  # type: ignore[arg-type]
+        ids = _incident_ids(conn, [(p.submitter_id, p.report.incident_ref) for p in fresh])
         _insert_children(conn, list(zip(fresh, ids, strict=True)))
         outcome.created = len(ids)
     if replaced:
@@ -155,6 +164,14 @@ def _incident_columns(pending: Pending, store_id: int, store_force: str | None, 
     return row
 
 
+def _incident_ids(conn: Connection, keys: list[tuple[int, str]]) -> list[int]:
+    """Ids of just-inserted incidents, in the order of ``keys`` (one indexed lookup per batch,
+    cheaper than RETURNING row by row)."""
+    sql = "SELECT submitter_id, incident_ref, id FROM incidents WHERE (submitter_id, incident_ref) IN"
+    found = {(submitter_id, ref): id_ for submitter_id, ref, id_ in select_by_pairs(conn, sql, keys)}
+    return [found[key] for key in keys]
+
+
 def _insert_children(conn: Connection, saved: list[tuple[Pending, int]]) -> None:
     items: list[dict[str, Any]] = []
     persons: list[dict[str, Any]] = []
@@ -164,40 +181,39 @@ def _insert_children(conn: Connection, saved: list[tuple[Pending, int]]) -> None
         persons.extend(person_rows(pending.report, incident_id))
         vehicles.extend(vehicle_rows(pending.report, incident_id))
     for table, rows in ((Item, items), (PersonMention, persons), (VehicleMention, vehicles)):
-        if rows:
-            conn.execute(insert(table), rows)
+        insert_rows(conn, table.__table__, rows)  # type: ignore[arg-type]
 
 
 def _replace(conn: Connection, replaced: list[tuple[Pending, Any]], store_index: Any, now: Any) -> None:
     """Keep each current version whole, then swap in the new one under the same id."""
     ids = [previous.id for _, previous in replaced]
+    current = Incident.__table__.c
     conn.execute(
-        insert(IncidentVersion),
-        [
-            {
-                "incident_id": previous.id,
-                "version": previous.version,
-                "content_hash": previous.content_hash,
-                "received_at": previous.received_at,
-                "superseded_at": now,
-                "document": previous.document,
-            }
-            for _, previous in replaced
-        ],
+        insert(IncidentVersion).from_select(
+            ["incident_id", "version", "content_hash", "received_at", "superseded_at", "document"],
+            select(
+                current.id,
+                current.version,
+                current.content_hash,
+                current.received_at,
+                literal(now, DateTime),
+                current.document,
+            ).where(current.id.in_(ids)),
+        )
     )
     # Conclusions drawn from the old mentions no longer hold; the next analysis redraws them.
     person_ids = select(PersonMention.id).where(PersonMention.incident_id.in_(ids))
     vehicle_ids = select(VehicleMention.id).where(VehicleMention.incident_id.in_(ids))
     conn.execute(delete(PersonLink).where(PersonLink.mention_id.in_(person_ids)))
     conn.execute(delete(VehicleLink).where(VehicleLink.mention_id.in_(vehicle_ids)))
-    for table in (Item, PersonMention, VehicleMention):
-        conn.execute(delete(table).where(table.incident_id.in_(ids)))  # type: ignore[attr-defined]
+    for child in (Item.__table__, PersonMention.__table__, VehicleMention.__table__):
+        conn.execute(delete(child).where(child.c.incident_id.in_(ids)))
     rows = []
     for pending, previous in replaced:
         store_id, store_force = store_index[(pending.submitter_id, pending.report.store.store_ref)]
         row = _incident_columns(pending, store_id, store_force, now)
         row.update(target_id=previous.id, version=previous.version + 1)
         rows.append(row)
-    table = Incident.__table__
-    conn.execute(update(table).where(table.c.id == bindparam("target_id")), rows)
+    incidents = Incident.__table__
+    conn.execute(update(incidents).where(incidents.c.id == bindparam("target_id")), rows)
     _insert_children(conn, [(pending, previous.id) for pending, previous in replaced])

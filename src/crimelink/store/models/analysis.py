@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crimelink.store.models.base import BigId, Base, Id, utcnow
+from crimelink.store.models.base import Base, BigId, Id, utcnow
 
 
 class AnalysisRun(Base):

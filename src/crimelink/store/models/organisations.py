@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, Float, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crimelink.store.models.base import BigId, Base, Id, utcnow
+from crimelink.store.models.base import Base, BigId, Id, utcnow
 
 
 class Organisation(Base):
