@@ -35,6 +35,7 @@ from crimelink.store.models import (
     VehicleMention,
     utcnow,
 )
+from crimelink.store.models.base import table_of
 
 
 @dataclass(slots=True)
@@ -138,7 +139,7 @@ def write_batch(conn: Connection, stores: StoreDirectory, batch: list[Pending]) 
         else:
             replaced.append((pending, previous))
     if fresh_rows:
-        insert_rows(conn, Incident.__table__, fresh_rows)  # type: ignore[arg-type]
+        insert_rows(conn, table_of(Incident), fresh_rows)
         ids = _incident_ids(conn, [(p.submitter_id, p.report.incident_ref) for p in fresh])
         _insert_children(conn, list(zip(fresh, ids, strict=True)))
         outcome.created = len(ids)
@@ -181,13 +182,13 @@ def _insert_children(conn: Connection, saved: list[tuple[Pending, int]]) -> None
         persons.extend(person_rows(pending.report, incident_id))
         vehicles.extend(vehicle_rows(pending.report, incident_id))
     for table, rows in ((Item, items), (PersonMention, persons), (VehicleMention, vehicles)):
-        insert_rows(conn, table.__table__, rows)  # type: ignore[arg-type]
+        insert_rows(conn, table_of(table), rows)
 
 
 def _replace(conn: Connection, replaced: list[tuple[Pending, Any]], store_index: Any, now: Any) -> None:
     """Keep each current version whole, then swap in the new one under the same id."""
     ids = [previous.id for _, previous in replaced]
-    current = Incident.__table__.c
+    current = table_of(Incident).c
     conn.execute(
         insert(IncidentVersion).from_select(
             ["incident_id", "version", "content_hash", "received_at", "superseded_at", "document"],
@@ -206,7 +207,7 @@ def _replace(conn: Connection, replaced: list[tuple[Pending, Any]], store_index:
     vehicle_ids = select(VehicleMention.id).where(VehicleMention.incident_id.in_(ids))
     conn.execute(delete(PersonLink).where(PersonLink.mention_id.in_(person_ids)))
     conn.execute(delete(VehicleLink).where(VehicleLink.mention_id.in_(vehicle_ids)))
-    for child in (Item.__table__, PersonMention.__table__, VehicleMention.__table__):
+    for child in (table_of(Item), table_of(PersonMention), table_of(VehicleMention)):
         conn.execute(delete(child).where(child.c.incident_id.in_(ids)))
     rows = []
     for pending, previous in replaced:
@@ -214,6 +215,6 @@ def _replace(conn: Connection, replaced: list[tuple[Pending, Any]], store_index:
         row = _incident_columns(pending, store_id, store_force, now)
         row.update(target_id=previous.id, version=previous.version + 1)
         rows.append(row)
-    incidents = Incident.__table__
+    incidents = table_of(Incident)
     conn.execute(update(incidents).where(incidents.c.id == bindparam("target_id")), rows)
     _insert_children(conn, [(pending, previous.id) for pending, previous in replaced])

@@ -6,9 +6,9 @@ Times are stored as naive UTC everywhere, so SQLite and PostgreSQL hold the same
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, cast
 
-from sqlalchemy import BigInteger, Integer, MetaData
+from sqlalchemy import BigInteger, Integer, MetaData, Table
 from sqlalchemy.orm import DeclarativeBase, mapped_column
 
 # Constraint names that Alembic can diff and that read the same on both databases.
@@ -32,3 +32,8 @@ class Base(DeclarativeBase):
 def utcnow() -> datetime:
     """Now, as the naive UTC the store keeps."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table behind a mapped class, typed as one (for bulk statements)."""
+    return cast(Table, model.__table__)
