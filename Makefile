@@ -8,6 +8,7 @@ DEMO_DIR := var/demo
 DEMO_DB := sqlite:///var/demo/crimelink.sqlite
 DEMO_INCIDENTS ?= 20000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export SCARF_ANALYTICS := false
 
 .PHONY: setup demo test test-fast lint typecheck bench clean browser
 

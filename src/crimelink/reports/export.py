@@ -1,0 +1,173 @@
+"""The analysis export: the platform's conclusions as five CSV files any tool can read.
+
+The files, their columns and their order are the contract in
+``shared/spec/analysis-export.md``; ``EXPORT_COLUMNS`` spells it out once and a test checks
+it against the spec itself. Each file is written to a temporary name in the target folder
+and renamed into place, so a reader sees the old file or the new one, never half of one.
+Rows are streamed from the store in batches, so a million incidents export in bounded memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Executable, select
+
+from crimelink.store import StoreHandle
+from crimelink.store.models import (
+    Incident,
+    IncidentSeries,
+    Offender,
+    OffenderGroup,
+    Organisation,
+    PersonLink,
+    PersonMention,
+    VehicleLink,
+    VehicleMention,
+)
+
+__all__ = ["EXPORT_COLUMNS", "export_analysis"]
+
+EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "person_links.csv": (
+        "submitter", "incident_ref", "person_ref", "offender_id", "match_probability",
+    ),
+    "vehicle_links.csv": ("submitter", "incident_ref", "vrm", "vehicle_id", "vrm_normalised"),
+    "offenders.csv": (
+        "offender_id", "display_name", "group_id", "incidents", "forces", "value_gbp",
+        "priority_score", "priority_rank",
+    ),
+    "groups.csv": (
+        "group_id", "members", "incidents", "forces", "value_gbp", "priority_score",
+        "priority_rank",
+    ),
+    "incident_series.csv": ("submitter", "incident_ref", "series_id", "police_force"),
+}
+STREAM_BATCH = 10_000
+
+
+def export_analysis(*, store: StoreHandle, directory: Path) -> dict[str, int]:
+    """Write the five export files into ``directory``; return rows written per file name.
+
+    A mention that no run has linked yet (its incident arrived or was replaced after the
+    last analysis) still gets a row, with an id of its own (``M`` and the mention's id) and
+    probability 1.0: the spec promises an ``offender_id`` that is never empty.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    counts: dict[str, int] = {}
+    with _snapshot(store) as conn:
+        for name, rows in _sources(conn).items():
+            counts[name] = _write_atomically(directory / name, EXPORT_COLUMNS[name], rows)
+    return counts
+
+
+def _sources(conn: Connection) -> dict[str, Iterable[tuple[Any, ...]]]:
+    """Each file's rows as a lazy stream (nothing runs until the file is written)."""
+    persons = (
+        select(Organisation.code, Incident.incident_ref, PersonMention.person_ref,
+               PersonMention.id, PersonLink.offender_id, PersonLink.match_probability)
+        .join_from(PersonMention, Incident, PersonMention.incident_id == Incident.id)
+        .join(Organisation, Incident.submitter_id == Organisation.id)
+        .outerjoin(PersonLink, PersonLink.mention_id == PersonMention.id)
+        .order_by(PersonMention.id)
+    )
+    vehicles = (
+        select(Organisation.code, Incident.incident_ref, VehicleMention.vrm, VehicleMention.id,
+               VehicleLink.vehicle_id, VehicleMention.vrm_normalised)
+        .join_from(VehicleMention, Incident, VehicleMention.incident_id == Incident.id)
+        .join(Organisation, Incident.submitter_id == Organisation.id)
+        .outerjoin(VehicleLink, VehicleLink.mention_id == VehicleMention.id)
+        .order_by(VehicleMention.id)
+    )
+    offenders = select(
+        Offender.id, Offender.display_name, Offender.group_id, Offender.incidents, Offender.forces,
+        Offender.value_gbp, Offender.priority_score, Offender.priority_rank,
+    ).order_by(Offender.id)
+    groups = select(
+        OffenderGroup.id, OffenderGroup.members, OffenderGroup.incidents, OffenderGroup.forces,
+        OffenderGroup.value_gbp, OffenderGroup.priority_score, OffenderGroup.priority_rank,
+    ).order_by(OffenderGroup.id)
+    incidents = (
+        select(Organisation.code, Incident.incident_ref, IncidentSeries.series_id,
+               Incident.police_force)
+        .join_from(Incident, Organisation, Incident.submitter_id == Organisation.id)
+        .outerjoin(IncidentSeries, IncidentSeries.incident_id == Incident.id)
+        .order_by(Incident.id)
+    )
+    return {
+        "person_links.csv": (
+            (code, ref, person, f"M{mention}" if offender is None else offender,
+             1.0 if probability is None else probability)
+            for code, ref, person, mention, offender, probability in _stream(conn, persons)
+        ),
+        "vehicle_links.csv": (
+            (code, ref, vrm, f"M{mention}" if vehicle is None else vehicle, normalised)
+            for code, ref, vrm, mention, vehicle, normalised in _stream(conn, vehicles)
+        ),
+        "offenders.csv": (
+            (oid, name, group, n, forces, _money(value), _score(score), rank)
+            for oid, name, group, n, forces, value, score, rank in _stream(conn, offenders)
+        ),
+        "groups.csv": (
+            (gid, members, n, forces, _money(value), _score(score), rank)
+            for gid, members, n, forces, value, score, rank in _stream(conn, groups)
+        ),
+        "incident_series.csv": _stream(conn, incidents),
+    }
+
+
+def _stream(conn: Connection, statement: Executable) -> Iterator[tuple[Any, ...]]:
+    """Rows in batches (a server-side cursor on PostgreSQL), never the whole table at once."""
+    result = conn.execution_options(yield_per=STREAM_BATCH).execute(statement)
+    for row in result:
+        yield tuple(row)
+
+
+def _money(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def _score(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def _write_atomically(path: Path, header: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> int:
+    """Write a CSV (UTF-8, RFC 4180 quoting, CRLF line ends) whole, or leave the old one.
+
+    ``None`` becomes an empty field, which is what the spec means by "empty". The file is
+    readable by its owner only (as ``mkstemp`` creates it): it is police intelligence, and
+    sharing it wider is a decision for whoever runs the export.
+    """
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    written = 0
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out)  # the csv module's default dialect is RFC 4180
+            writer.writerow(header)
+            for row in rows:
+                writer.writerow(row)
+                written += 1
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return written
+
+
+@contextmanager
+def _snapshot(store: StoreHandle) -> Iterator[Connection]:
+    """One connection for all five files, so that on PostgreSQL they agree with each other
+    even while an analysis or an import commits in the meantime."""
+    with store.engine.connect() as conn:
+        if store.backend == "postgresql":
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            yield conn

@@ -1,0 +1,71 @@
+"""Incidents: search and detail pages with their JSON twins, and submission through the API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from crimelink.web.dependencies import CurrentViewer, DbSession, StoreDep, wants_partial
+from crimelink.web.rendering import render
+from crimelink.web.services.incidents import IncidentDetail, get_incident
+from crimelink.web.services.search import IncidentPage, IncidentQuery, search_choices, search_incidents
+from crimelink.web.services.submissions import submit_incidents
+
+router = APIRouter()
+Search = Annotated[IncidentQuery, Query()]
+
+
+@router.get("/incidents", response_class=HTMLResponse, include_in_schema=False)
+def incidents_page(request: Request, db_session: DbSession, viewer: CurrentViewer, query: Search) -> Response:
+    found = search_incidents(db_session=db_session, viewer=viewer, query=query)
+    if wants_partial(request):  # htmx live filtering swaps the results only
+        return render(request, "_incident_results.html", found=found)
+    choices = search_choices(db_session=db_session, viewer=viewer)
+    return render(request, "incidents.html", found=found, choices=choices)
+
+
+@router.get("/api/v1/incidents", tags=["incidents"])
+def incidents_json(db_session: DbSession, viewer: CurrentViewer, query: Search) -> IncidentPage:
+    """Incidents the viewer may see that match the search, latest first, a page at a time."""
+    return search_incidents(db_session=db_session, viewer=viewer, query=query)
+
+
+@router.get("/incidents/{incident_id}", response_class=HTMLResponse, include_in_schema=False)
+def incident_page(request: Request, db_session: DbSession, viewer: CurrentViewer, incident_id: int) -> Response:
+    incident = get_incident(db_session=db_session, viewer=viewer, incident_id=incident_id)
+    return render(request, "incident.html", incident=incident)
+
+
+@router.get(
+    "/api/v1/incidents/{incident_id}",
+    tags=["incidents"],
+    responses={404: {"description": "No such incident"}},
+)
+def incident_json(db_session: DbSession, viewer: CurrentViewer, incident_id: int) -> IncidentDetail:
+    """One incident whole: store, force, items, persons and offenders, vehicles, MO, grading."""
+    return get_incident(db_session=db_session, viewer=viewer, incident_id=incident_id)
+
+
+_SUBMIT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Stored, nothing new (replacements or resubmissions); rejections listed"},
+    201: {"description": "At least one incident created; each rejection with field and reason"},
+    403: {"description": "A submitter other than your own organisation, or a read-only role"},
+    422: {"description": "Every incident was rejected (or the body is not JSON)"},
+}
+
+
+@router.post("/api/v1/incidents", tags=["incidents"], responses=_SUBMIT_RESPONSES)
+def submit(
+    store: StoreDep,
+    viewer: CurrentViewer,
+    body: Annotated[
+        dict[str, Any] | list[Any],
+        Body(description="One incident in the exchange format (crimelink.incident/1), or a JSON array of them"),
+    ],
+) -> JSONResponse:
+    """Submit incidents: valid ones are stored, invalid ones are named with every problem."""
+    summary = submit_incidents(store=store, viewer=viewer, body=body)
+    status = 201 if summary.created else (422 if summary.records and not summary.stored else 200)
+    return JSONResponse(summary.as_dict(), status_code=status)

@@ -1,0 +1,331 @@
+"""Analysis: who is who, which vehicle is which, groups, series, priorities — and runs that
+replace their results whole or not at all. Every test runs on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+import crimelink.pipeline
+from crimelink.access.organisations import add_organisation
+from crimelink.intake import import_files
+from crimelink.pipeline import AnalysisError, run_analysis
+from crimelink.resolve import VehicleResolution, resolve_vehicles
+from crimelink.store import StoreHandle
+from crimelink.store.models import (
+    AnalysisRun,
+    GroupMember,
+    Incident,
+    IncidentSeries,
+    Offender,
+    OffenderGroup,
+    PersonLink,
+    PersonMention,
+    Series,
+    Vehicle,
+    VehicleLink,
+    VehicleMention,
+)
+
+RESULT_TABLES = (Offender, PersonLink, Vehicle, VehicleLink, OffenderGroup, GroupMember, Series,
+                 IncidentSeries)
+
+
+def incident(ref: str, *, persons: Iterable[dict[str, Any]] = (),
+             vehicles: Iterable[dict[str, Any]] = (), submitter: str = "NORTHMART",
+             when: str = "2025-03-01T10:00:00Z", force: str = "west-midlands",
+             value: float = 100.0, **extra: Any) -> dict[str, Any]:
+    """An incident in the exchange format, with only what a test cares about."""
+    return {"schema": "crimelink.incident/1", "submitter": submitter, "incident_ref": ref,
+            "occurred_at": when, "offence": "theft_from_shop", "store": {"store_ref": "S1"},
+            "police_force": force, "value_gbp": value, "persons": list(persons),
+            "vehicles": list(vehicles), **extra}
+
+
+def person(ref: str = "P1", name: str | None = None, **fields: Any) -> dict[str, Any]:
+    return {"person_ref": ref, **({"name": name} if name else {}), **fields}
+
+
+def load(store: StoreHandle, tmp_path: Path, incidents: list[dict[str, Any]],
+         name: str = "reports.jsonl") -> None:
+    """Register the submitters and import the incidents, as a retailer's file would arrive."""
+    with store.session() as session:
+        for code in sorted({i["submitter"] for i in incidents}):
+            add_organisation(session=session, code=code, kind="retailer")
+    path = tmp_path / name
+    path.write_text("".join(json.dumps(i) + "\n" for i in incidents))
+    summary = import_files(store=store, paths=[path])
+    assert summary.rejected == 0, summary.rejections
+
+
+def offender_of(store: StoreHandle) -> dict[tuple[str, str], int]:
+    """(incident_ref, person_ref) → offender id."""
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(Incident.incident_ref, PersonMention.person_ref, PersonLink.offender_id)
+            .join_from(PersonLink, PersonMention, PersonLink.mention_id == PersonMention.id)
+            .join(Incident, PersonMention.incident_id == Incident.id)
+        )
+        return {(ref, person_ref): offender for ref, person_ref, offender in rows}
+
+
+def count(store: StoreHandle, table: Any) -> int:
+    with store.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def test_the_same_person_named_in_any_order_and_case_is_one_offender(
+    store: StoreHandle, tmp_path: Path
+) -> None:
+    load(store, tmp_path, [
+        incident("A1", persons=[person("P1", "John SMITH", dob="1990-04-01")]),
+        incident("A2", persons=[person("P1", "smith, john", dob="1990-04-01")],
+                 force="staffordshire", submitter="SOUTHCO"),
+    ])
+    run_analysis(store=store)
+    links = offender_of(store)
+    assert links[("A1", "P1")] == links[("A2", "P1")]
+    with store.engine.connect() as conn:
+        offender = conn.execute(select(Offender)).one()
+        reason = conn.execute(select(PersonLink.reason)).scalars().first()
+    assert (offender.display_name, offender.incidents, offender.forces) == ("John SMITH", 2, 2)
+    assert offender.mentions == 2
+    assert offender.value_gbp == 200.0
+    assert offender.named
+    assert reason == "same name and date of birth"
+
+
+def test_the_same_common_name_with_different_dates_of_birth_stays_two_people(
+    store: StoreHandle, tmp_path: Path
+) -> None:
+    load(store, tmp_path, [
+        incident("A1", persons=[person("P1", "John Smith", dob="1990-04-01")]),
+        incident("A2", persons=[person("P1", "John Smith", dob="1985-11-30")]),
+        # Undated, same area: two dates of birth are known there, so it joins neither.
+        incident("A3", persons=[person("P1", "John Smith")]),
+    ])
+    run_analysis(store=store)
+    links = offender_of(store)
+    assert len({links[("A1", "P1")], links[("A2", "P1")], links[("A3", "P1")]}) == 3
+
+
+@pytest.mark.parametrize(("second_force", "same"), [("west-midlands", True), ("kent", False)])
+def test_an_undated_name_links_only_within_one_force_area(
+    store: StoreHandle, tmp_path: Path, second_force: str, same: bool
+) -> None:
+    load(store, tmp_path, [
+        incident("A1", persons=[person("P1", "Kayleigh Brennan-Doyle")]),
+        incident("A2", persons=[person("P1", "BRENNAN-DOYLE, Kayleigh")], force=second_force),
+    ])
+    run_analysis(store=store)
+    links = offender_of(store)
+    assert (links[("A1", "P1")] == links[("A2", "P1")]) is same
+
+
+def test_a_shared_pnc_id_links_whatever_the_name(store: StoreHandle, tmp_path: Path) -> None:
+    load(store, tmp_path, [
+        incident("A1", persons=[person("P1", "Jon Smyth", pnc_id="98/1234567X")]),
+        incident("A2", persons=[person("P1", "Johnny", pnc_id="98/1234567x")], force="kent"),
+    ])
+    run_analysis(store=store)
+    links = offender_of(store)
+    assert links[("A1", "P1")] == links[("A2", "P1")]
+
+
+def test_described_only_people_are_never_merged(store: StoreHandle, tmp_path: Path) -> None:
+    looks: dict[str, Any] = {"gender": "male", "age_min": 25, "age_max": 35, "build": "slim"}
+    load(store, tmp_path, [
+        incident("A1", persons=[person("P1", **looks)]),
+        incident("A2", persons=[person("P1", **looks)]),
+        incident("A3", persons=[person("P1", "Smithy", **looks)]),  # a nickname says too little
+    ])
+    run_analysis(store=store)
+    assert len(set(offender_of(store).values())) == 3
+    with store.engine.connect() as conn:
+        names = conn.execute(select(Offender.display_name, Offender.named).order_by(Offender.id))
+        assert names.all() == [("Unnamed male, 25–35, slim", False),
+                               ("Unnamed male, 25–35, slim", False), ("SMITHY", True)]
+
+
+def test_a_misspaced_plate_and_a_partial_read_are_one_vehicle(
+    store: StoreHandle, tmp_path: Path
+) -> None:
+    load(store, tmp_path, [
+        incident("A1", vehicles=[{"vrm": "AB12 CDE", "make": "Ford", "colour": "blue"}]),
+        incident("A2", vehicles=[{"vrm": "ab 12cde", "make": "Ford"}]),
+        incident("A3", vehicles=[{"vrm": "AB1? C?E", "partial": True}]),
+        incident("A4", vehicles=[{"vrm": "XY61 ZZZ"}, {"vrm": "XY61 ZZA"}]),
+        incident("A5", vehicles=[{"vrm": "XY61 ZZ?", "partial": True}]),  # fits two: apart
+    ])
+    run_analysis(store=store)
+    with store.engine.connect() as conn:
+        vehicle_of = dict(conn.execute(
+            select(VehicleMention.vrm, VehicleLink.vehicle_id)
+            .join(VehicleLink, VehicleLink.mention_id == VehicleMention.id)).all())
+        ab12 = conn.execute(select(Vehicle).where(Vehicle.vrm == "AB12CDE")).one()
+    assert vehicle_of["AB12 CDE"] == vehicle_of["ab 12cde"] == vehicle_of["AB1? C?E"]
+    assert (ab12.mentions, ab12.incidents, ab12.make, ab12.colour) == (3, 3, "Ford", "blue")
+    assert len({vehicle_of["XY61 ZZZ"], vehicle_of["XY61 ZZA"], vehicle_of["XY61 ZZ?"]}) == 3
+    assert count(store, Vehicle) == 4
+
+
+def _named(prefix: str, n: int) -> list[dict[str, Any]]:
+    return [person(f"P{i}", f"{prefix} Person{chr(65 + i)}") for i in range(n)]
+
+
+def test_co_offenders_form_a_group_but_a_popular_vehicle_does_not_merge_groups(
+    store: StoreHandle, tmp_path: Path
+) -> None:
+    hub = {"vrm": "TA11 XIS"}
+    reports = [
+        incident("G1", persons=_named("Alpha", 3), vehicles=[hub], force="staffordshire"),
+        incident("G2", persons=_named("Bravo", 3), vehicles=[hub]),
+        *[incident(f"H{i}", persons=[person("P1", f"Lone Rider{chr(65 + i)}")], vehicles=[hub])
+          for i in range(3)],
+        # Two people in one car, a third seen later in the same (not popular) car: a group.
+        incident("V1", persons=_named("Charlie", 2), vehicles=[{"vrm": "CD34 EFG"}]),
+        incident("V2", persons=[person("P9", "Charlie PersonZ")], vehicles=[{"vrm": "CD34EFG"}]),
+    ]
+    load(store, tmp_path, reports)
+    result = run_analysis(store=store)
+    links = offender_of(store)
+    with store.engine.connect() as conn:
+        group_of = dict(conn.execute(select(Offender.id, Offender.group_id)).all())
+        labels = list(conn.execute(select(OffenderGroup.label).order_by(OffenderGroup.id))
+                      .scalars())
+    alpha = {group_of[links[("G1", f"P{i}")]] for i in range(3)}
+    bravo = {group_of[links[("G2", f"P{i}")]] for i in range(3)}
+    charlie = {group_of[links[(ref, p)]] for ref, p in (("V1", "P0"), ("V1", "P1"), ("V2", "P9"))}
+    assert len(alpha) == len(bravo) == len(charlie) == 1
+    assert len(alpha | bravo | charlie) == 3
+    assert None not in alpha | bravo | charlie
+    assert group_of[links[("H0", "P1")]] is None
+    assert result.figures["groups"] == 3
+    assert result.figures["hub_vehicles"] == 1
+    assert labels[0] == "Group 1 — 3 members, Staffordshire"
+
+
+def test_incidents_sharing_a_prolific_offender_are_a_series(
+    store: StoreHandle, tmp_path: Path
+) -> None:
+    prolific = person("P1", "Dean Harlow", dob="1979-02-02")
+    load(store, tmp_path, [
+        incident("S1", persons=[prolific], when="2025-01-01T10:00:00Z", value=50.0),
+        incident("S2", persons=[prolific], when="2025-01-08T10:00:00Z", value=70.0, force="kent"),
+        incident("S3", persons=[prolific], when="2025-02-01T10:00:00Z", value=80.0),
+        incident("X1", persons=[person("P1", "Other Person")]),
+    ])
+    result = run_analysis(store=store)
+    with store.engine.connect() as conn:
+        series = conn.execute(select(Series)).one()
+        members = dict(conn.execute(
+            select(Incident.incident_ref, IncidentSeries.series_id)
+            .join(IncidentSeries, IncidentSeries.incident_id == Incident.id)).all())
+    assert members == {"S1": series.id, "S2": series.id, "S3": series.id}
+    assert (series.incidents, series.forces, series.value_gbp) == (3, 2, 200.0)
+    assert (result.figures["series"], result.figures["incidents_in_series"]) == (1, 3)
+
+
+def test_priorities_rank_offenders_with_the_parts_of_each_score(
+    store: StoreHandle, tmp_path: Path
+) -> None:
+    busy = person("P1", "Busy Bee", dob="1990-01-01")
+    load(store, tmp_path, [
+        *[incident(f"B{i}", persons=[busy], when=f"2025-03-0{i + 1}T10:00:00Z") for i in range(7)],
+        incident("V1", persons=[person("P1", "Violent Vic")], value=10.0,
+                 violence={"assault": True, "weapon": "knife"}),
+        incident("Q1", persons=[person("P1", "Quiet Quentin")], when="2023-01-01T10:00:00Z"),
+    ])
+    run_analysis(store=store)
+    with store.engine.connect() as conn:
+        ranked = conn.execute(select(Offender.display_name, Offender.priority_rank,
+                                     Offender.priority_score, Offender.priority_parts)
+                              .order_by(Offender.priority_rank)).all()
+    assert [name for name, *_ in ranked] == ["Busy BEE", "Violent VIC", "Quiet QUENTIN"]
+    assert [rank for _, rank, *_ in ranked] == [1, 2, 3]
+    for _, _, score, parts in ranked:
+        assert score == pytest.approx(parts["frequency"] + parts["value"] + parts["violence"],
+                                      abs=0.01)
+    assert ranked[1][3]["violent_incidents"] == 1
+    assert ranked[2][3]["recency_weight"] < 0.1  # two years before the newest incident
+
+
+def test_running_again_replaces_the_results(store: StoreHandle, tmp_path: Path) -> None:
+    load(store, tmp_path, [
+        incident("A1", persons=_named("Alpha", 3), vehicles=[{"vrm": "AB12CDE"}]),
+        incident("A2", persons=_named("Alpha", 3)),
+        incident("A3", persons=_named("Alpha", 1)),
+    ])
+    first = run_analysis(store=store)
+    before = {table.__tablename__: count(store, table) for table in RESULT_TABLES}
+    second = run_analysis(store=store)
+    after = {table.__tablename__: count(store, table) for table in RESULT_TABLES}
+    assert before == after
+    assert first.figures == second.figures
+    assert after["offenders"] == 3
+    assert after["person_links"] == 7
+    assert after["offender_groups"] == 1
+    with store.engine.connect() as conn:
+        runs = conn.execute(select(AnalysisRun).order_by(AnalysisRun.id)).all()
+    assert [(r.status, r.figures["offenders"]) for r in runs] == [("finished", 3)] * 2
+    assert runs[0].settings["groups"]["min_members"] == 3
+
+
+def test_a_failing_stage_leaves_the_previous_results(
+    store: StoreHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load(store, tmp_path, [incident("A1", persons=_named("Alpha", 3))])
+    run_analysis(store=store)
+    before = {table.__tablename__: count(store, table) for table in RESULT_TABLES}
+    load(store, tmp_path, [incident("A2", persons=_named("Bravo", 2))], name="more.jsonl")
+
+    def broken(**_: Any) -> None:
+        raise RuntimeError("series model exploded")
+
+    monkeypatch.setattr(crimelink.pipeline, "detect_series", broken)
+    stages: list[str] = []
+    with pytest.raises(AnalysisError, match="detecting series"):
+        run_analysis(store=store, progress=stages.append)
+    assert stages[-1] == "detecting series"
+    assert {table.__tablename__: count(store, table) for table in RESULT_TABLES} == before
+    with store.engine.connect() as conn:
+        last = conn.execute(select(AnalysisRun).order_by(AnalysisRun.id.desc())).first()
+    assert last is not None
+    assert last.status == "failed"
+    assert "series model exploded" in (last.error or "")
+
+
+def test_a_failure_while_saving_leaves_the_previous_results_whole(
+    store: StoreHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load(store, tmp_path, [incident("A1", persons=_named("Alpha", 3),
+                                    vehicles=[{"vrm": "AB12CDE"}])])
+    run_analysis(store=store)
+    before = {table.__tablename__: count(store, table) for table in RESULT_TABLES}
+    load(store, tmp_path, [incident("A2", persons=_named("Bravo", 3))], name="more.jsonl")
+    def buggy(mentions: Any, **settings: Any) -> VehicleResolution:
+        """A stage that links a mention that does not exist: the store refuses it mid-save."""
+        result = resolve_vehicles(mentions, **settings)
+        links = result.links.copy()
+        links.loc[len(links)] = [10**9, 1, "bogus"]
+        return VehicleResolution(links=links, vehicles=result.vehicles)
+
+    monkeypatch.setattr(crimelink.pipeline, "resolve_vehicles", buggy)
+    with pytest.raises(AnalysisError, match="saving results"):
+        run_analysis(store=store)
+    assert {table.__tablename__: count(store, table) for table in RESULT_TABLES} == before
+
+
+def test_progress_names_each_stage_in_order(store: StoreHandle) -> None:
+    stages: list[str] = []
+    result = run_analysis(store=store, progress=stages.append)  # an empty store is fine too
+    assert [s for s in stages if s not in ("loading incidents", "saving results")] == [
+        "resolving persons", "resolving vehicles", "detecting groups", "detecting series",
+        "prioritising",
+    ]
+    assert result.figures["incidents"] == result.figures["offenders"] == 0
