@@ -47,4 +47,4 @@ def organisation_by_code(*, session: Session, code: str) -> Organisation:
 
 
 def organisation_ids_by_code(*, session: Session) -> dict[str, int]:
-    return {code: id_ for code, id_ in session.execute(select(Organisation.code, Organisation.id))}
+    return dict(session.execute(select(Organisation.code, Organisation.id)).tuples().all())
