@@ -47,4 +47,4 @@ def organisation_by_code(*, session: Session, code: str) -> Organisation:
 
 
 def organisation_ids_by_code(*, session: Session) -> dict[str, int]:
-    return dict(session.execute(select(Organisation.code, Organisation.id)).tuples().all())
+    return {row.code: row.id for row in session.execute(select(Organisation.code, Organisation.id))}
