@@ -91,7 +91,7 @@ def org_import(
 @user_app.command("demo")
 def user_demo(db: DbOption = None) -> None:
     """Create the demo logins (one per role and organisation kind) and print them. Demo mode only."""
-    from crimelink.access.demo import seed_demo_users
+    from crimelink.access.demo import format_logins, seed_demo_users
 
     settings = Settings.from_env(database_url=db)
     if not settings.demo:
@@ -99,10 +99,7 @@ def user_demo(db: DbOption = None) -> None:
         raise typer.Exit(2)
     with _store(db).session() as session:
         logins = seed_demo_users(session=session)
-    table = Table("username", "password", "role", "organisation", title="demo logins — http://127.0.0.1:8000")
-    for login in logins:
-        table.add_row(login.username, login.password, login.role, login.organisation)
-    Console().print(table)
+    print(format_logins(logins))
 
 
 @app.command("generate")

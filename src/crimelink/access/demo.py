@@ -53,9 +53,14 @@ def _retailers(session: Session) -> list[str]:
 
 
 def _force(session: Session) -> str:
+    # A territorial force shows what an investigator sees of their own area; BTP has none.
     code = session.scalar(
         select(Organisation.code)
-        .where(Organisation.kind == OrganisationKind.POLICE_FORCE.value)
+        .where(
+            Organisation.kind == OrganisationKind.POLICE_FORCE.value,
+            Organisation.police_force.is_not(None),
+            Organisation.police_force != "btp",
+        )
         .order_by(Organisation.code)
         .limit(1)
     )
