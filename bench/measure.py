@@ -14,6 +14,7 @@ VENV_BIN = Path(__file__).resolve().parents[1] / ".venv" / "bin"
 @dataclass(frozen=True)
 class Measured:
     seconds: float
+    cpu_seconds: float  # user + system: what the work cost, however busy the machine was
     peak_mb: float
     returncode: int
     output: str
@@ -29,7 +30,8 @@ def run_measured(args: list[str], *, env: dict[str, str] | None = None) -> Measu
     output = process.stdout.read().decode(errors="replace")
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
-    return Measured(time.perf_counter() - started, usage.ru_maxrss / 1024, process.returncode, output)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Measured(time.perf_counter() - started, cpu, usage.ru_maxrss / 1024, process.returncode, output)
 
 
 def crimelink(*args: str) -> list[str]:

@@ -27,7 +27,7 @@ user_app = typer.Typer(help="People who log in.", no_args_is_help=True)
 app.add_typer(org_app, name="org")
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 DbOption = Annotated[
     str | None,
@@ -228,3 +228,7 @@ def main() -> None:
     except CrimelinkError as error:
         console.print(f"[red]error:[/] {error.message}")
         sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()
