@@ -45,7 +45,9 @@ def bench_intake(work: Path) -> list[dict[str, float | int]]:
             {
                 "incidents": size,
                 "seconds": round(measured.seconds, 2),
+                "cpu_seconds": round(measured.cpu_seconds, 2),
                 "incidents_per_s": round(size / measured.seconds),
+                "incidents_per_cpu_s": round(size / measured.cpu_seconds),
                 "peak_mb": round(measured.peak_mb),
             }
         )

@@ -259,3 +259,12 @@ def test_a_full_report_using_every_field_round_trips(store: StoreHandle) -> None
     assert orjson.loads(row.document) == doc
     assert (row.source_evaluation, row.intelligence_assessment, row.handling_code) == ("1", "B", "C")
     assert row.weapon == "knife" and row.images == 3 and row.value_gbp == 84.5
+
+
+def test_a_resubmission_with_the_same_content_in_another_key_order_changes_nothing(store: StoreHandle) -> None:
+    register(store, "NORTHMART")
+    doc = incident("N-1", persons=[{"person_ref": "p1", "name": "Jo Bloggs"}])
+    import_documents(store=store, documents=[doc])
+    summary = import_documents(store=store, documents=[dict(reversed(list(doc.items())))])
+    assert (summary.unchanged, summary.replaced) == (1, 0)
+    assert _count(store, IncidentVersion) == 0

@@ -172,6 +172,8 @@ class IncidentReport(_Strict):
     @classmethod
     def _person_refs_unique(cls, persons: tuple[PersonMention, ...]) -> tuple[PersonMention, ...]:
         # person_ref names a mention in exports and links: a repeat would make two mentions one.
+        if len(persons) < 2:
+            return persons
         seen: set[str] = set()
         for index, person in enumerate(persons):
             if person.person_ref in seen:
