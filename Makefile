@@ -40,6 +40,7 @@ demo: setup
 	$(CRIMELINK) org import $(DEMO_DIR)/scenario.jsonl.truth/organisations.csv --db $(DEMO_DB)
 	$(CRIMELINK) import $(DEMO_DIR)/scenario.jsonl --db $(DEMO_DB) --rejects $(DEMO_DIR)/rejects.jsonl
 	$(CRIMELINK) analyse --db $(DEMO_DB)
+	$(CRIMELINK) casework seed --seed 7 --db $(DEMO_DB)
 	CRIMELINK_DEMO=1 $(CRIMELINK) serve --db $(DEMO_DB) --host 127.0.0.1 --port 8000
 
 ## test: set everything up and run the whole suite (SQLite, PostgreSQL, headless browser)

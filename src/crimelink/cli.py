@@ -6,6 +6,7 @@ Commands import their stage lazily so that ``crimelink --help`` stays instant.
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -24,6 +25,10 @@ app = typer.Typer(
 org_app = typer.Typer(help="Organisations that submit and receive intelligence.", no_args_is_help=True)
 db_app = typer.Typer(help="The store's schema.", no_args_is_help=True)
 user_app = typer.Typer(help="People who log in.", no_args_is_help=True)
+report_app = typer.Typer(help="The partnership's reports.", no_args_is_help=True)
+casework_app = typer.Typer(help="Referrals, operations and outcomes.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+app.add_typer(casework_app, name="casework")
 app.add_typer(org_app, name="org")
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
@@ -220,6 +225,55 @@ def serve(
 
     settings = Settings.from_env(database_url=db)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@report_app.command("impact")
+def report_impact(
+    start: Annotated[
+        datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="First day (YYYY-MM-DD).")
+    ] = None,
+    end: Annotated[datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day, included.")] = None,
+    force: Annotated[str | None, typer.Option("--force", help="A force area (data.police.uk id).")] = None,
+    retailer: Annotated[str | None, typer.Option("--retailer", help="A retailer's code.")] = None,
+    operation: Annotated[int | None, typer.Option("--operation", help="An operation's id.")] = None,
+    output: Annotated[str, typer.Option("--format", help="csv or table.")] = "table",
+    records: Annotated[str | None, typer.Option("--records", help="Print the records behind one figure.")] = None,
+    db: DbOption = None,
+) -> None:
+    """The partnership's impact figures for any period, force area, retailer or operation."""
+    from crimelink.reports.impact import ImpactScope, impact_report, impact_table, write_csv, write_records_csv
+
+    scope = ImpactScope.of(
+        start=start.date() if start else None,
+        end=end.date() if end else None,
+        force=force,
+        retailer=retailer,
+        operation=operation,
+    )
+    with _store(db).session() as session:
+        report = impact_report(session=session, scope=scope)
+        if records:
+            write_records_csv(session=session, figure=report.figure(records), out=sys.stdout)
+        elif output == "csv":
+            write_csv(report, sys.stdout)
+        else:
+            Console().print(impact_table(report))
+
+
+@casework_app.command("seed")
+def casework_seed(
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same year.")] = 1,
+    db: DbOption = None,
+) -> None:
+    """Create a year of the partnership's work (referrals, operations, outcomes) for the demo."""
+    from crimelink.casework.generate import AlreadySeeded, seed_partnership_year
+
+    try:
+        created = seed_partnership_year(store=_store(db), seed=seed)
+    except AlreadySeeded as already:
+        console.print(f"nothing to do: {already.message}")
+        return
+    console.print(", ".join(f"{count:,} {name}" for name, count in created.items()))
 
 
 def main() -> None:

@@ -47,6 +47,7 @@ from crimelink.store import StoreHandle, open_store
 from crimelink.web.dependencies import CurrentViewer
 from crimelink.web.errors import HttpProblem, InvalidRequest, MisconfiguredApp, NotAuthenticated
 from crimelink.web.rendering import STATIC_DIR, render
+from crimelink.casework import views as casework_views
 from crimelink.web.views import auth, dashboard, groups, incidents, profiles
 
 log = logging.getLogger(__name__)

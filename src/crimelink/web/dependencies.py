@@ -43,12 +43,13 @@ StoreDep = Annotated[StoreHandle, Depends(get_store)]
 
 
 def get_db(store: StoreDep) -> Iterator[Session]:
-    """A session for the request, committed when the route returns."""
+    """A session for the request, committed when the route returns (before the response is
+    sent: a client that writes and at once reads must see its own write)."""
     with store.session() as session:
         yield session
 
 
-DbSession = Annotated[Session, Depends(get_db)]
+DbSession = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def _basic_credentials(header: str) -> tuple[str, str] | None:

@@ -1,5 +1,6 @@
 """The store's tables. Stages read and write them through their own service functions."""
 
+from crimelink.casework import models as casework  # noqa: F401  (registers casework's tables)
 from crimelink.store.models.analysis import (
     AnalysisRun,
     GroupMember,

@@ -1,0 +1,162 @@
+"""Harm (Cambridge Crime Harm Index manner), RFG and MoRiLE: every score is its parts, the weights
+are configuration with their sources, and a bad weights file is refused with a clear reason."""
+
+from __future__ import annotations
+
+import itertools
+import tomllib
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from crimelink.domain.offences import OffenceType
+from crimelink.errors import InvalidValue
+from crimelink.triage.harm import (
+    DEFAULT_WEIGHTS_PATH,
+    IncidentFacts,
+    default_weights,
+    group_morile,
+    harm_by_force,
+    incident_harm,
+    incident_harm_days,
+    load_weights,
+    morile,
+    offender_rfg,
+)
+
+NOW = datetime(2025, 4, 30, 12, 0)
+
+
+def facts(
+    offence: str = "theft_from_shop", days_ago: float = 1.0, value: float = 0.0, force: str | None = "kent", *,
+    threats: bool | None = None, assault: bool | None = None, injury: bool | None = None, weapon: str | None = None,
+) -> IncidentFacts:  # fmt: skip
+    return IncidentFacts(
+        incident_id=1, occurred_at=NOW - timedelta(days=days_ago), offence=offence, value_gbp=value,
+        police_force=force, threats=threats, assault=assault, injury=injury, weapon=weapon,
+    )  # fmt: skip
+
+
+def test_the_shipped_weights_cover_every_offence_and_name_their_sources() -> None:
+    weights = default_weights()
+    assert set(weights.offence_days) == {o.value for o in OffenceType}
+    assert "Sherman, Neyroud & Neyroud 2016" in weights.source["method"]
+    assert "check" in weights.source["status"].lower()
+    raw = DEFAULT_WEIGHTS_PATH.read_text()
+    for offence in OffenceType:  # every default has its reason beside it
+        line = next(line for line in raw.splitlines() if line.startswith(f"{offence.value} "))
+        assert "#" in line, line
+
+
+@pytest.mark.parametrize(
+    ("incident", "expected"),
+    [
+        (facts(value=91.58), 2.5 + 1.0),  # shop theft: Band A fine, plus a day's minimum wage taken
+        (facts("robbery"), 365.0),
+        (facts("robbery", threats=True, weapon="knife"), 365.0 + 5.0 + 182.0),
+        (facts(assault=True, injury=True), 2.5 + 2.5 + 36.5),
+        (facts(weapon="none"), 2.5),
+        (facts(weapon="firearm"), 2.5 + 1825.0),
+        (facts("unheard_of"), 1.0),  # unknown offence: the 'other' weight
+    ],
+)
+def test_incident_harm_is_the_sum_of_its_parts(incident: IncidentFacts, expected: float) -> None:
+    score = incident_harm(incident)
+    assert score.value == pytest.approx(expected, abs=1e-3)
+    assert score.value == pytest.approx(sum(v for k, v in score.parts.items() if k.endswith("_days")), abs=1e-3)
+
+
+@pytest.mark.parametrize("violent", [facts(threats=True), facts(assault=True), facts(injury=True)])
+def test_violence_raises_harm(violent: IncidentFacts) -> None:
+    assert incident_harm(violent).value > incident_harm(facts()).value
+
+
+def test_value_raises_harm() -> None:
+    assert incident_harm(facts(value=500)).value > incident_harm(facts(value=50)).value
+
+
+def test_vectorised_harm_agrees_with_the_scalar_one() -> None:
+    combos = list(itertools.product([o.value for o in OffenceType], [0.0, 250.0], [None, True], [None, "knife"]))
+    frame = pd.DataFrame(combos, columns=["offence", "value_gbp", "threats", "weapon"])
+    scalar = [incident_harm(facts(o, value=v, threats=t, weapon=w)).value for o, v, t, w in combos]
+    assert incident_harm_days(frame).tolist() == pytest.approx(scalar, abs=1e-3)
+
+
+def test_rfg_halves_with_each_half_life_and_counts_only_the_lookback() -> None:
+    half_life = default_weights().recency_half_life_days
+    fresh = offender_rfg([facts(days_ago=0)], as_of=NOW)
+    older = offender_rfg([facts(days_ago=half_life)], as_of=NOW)
+    assert older.parts["recency"] == pytest.approx(0.5, abs=1e-4)
+    assert older.value == pytest.approx(fresh.value / 2, rel=1e-3)
+    out_of_window = offender_rfg([facts(days_ago=10), facts(days_ago=400)], as_of=NOW)
+    assert out_of_window.parts["frequency"] == 1
+    p = out_of_window.parts
+    assert out_of_window.value == pytest.approx(
+        p["recency"] * (p["gravity_weight"] * p["gravity_days"] + p["frequency_weight"] * p["frequency"]), rel=1e-3
+    )
+    assert offender_rfg([], as_of=NOW).value == 0.0
+
+
+def test_rfg_ranks_the_prolific_violent_offender_first() -> None:
+    prolific = offender_rfg([facts(days_ago=d, value=150) for d in range(5, 60, 5)], as_of=NOW)
+    violent = offender_rfg([facts("robbery", days_ago=30, weapon="knife")], as_of=NOW)
+    occasional = offender_rfg([facts(days_ago=200)], as_of=NOW)
+    assert violent.value > prolific.value > occasional.value
+
+
+def test_morile_is_harm_times_likelihood_moderated_by_position() -> None:
+    incidents = [facts("robbery", days_ago=d) for d in (3, 10, 20, 40, 80)]
+    score = morile(incidents, as_of=NOW, named_share=1.0, under_operation=False)
+    p = score.parts
+    assert (p["harm_level"], p["likelihood_level"]) == (5, 3)  # 1825 harm days; 5 in the last 90 days
+    assert score.value == p["harm_level"] * p["likelihood_level"] * p["capability"] * p["capacity"] == 15
+    worked = morile(incidents, as_of=NOW, named_share=1.0, under_operation=True)
+    unnamed = morile(incidents, as_of=NOW, named_share=0.0, under_operation=False)
+    assert worked.value == unnamed.value == 7.5  # an operation on it already; nobody named to arrest
+    assert morile([], as_of=NOW, named_share=0, under_operation=False).parts["risk"] == 1
+
+
+def test_group_morile_reports_its_members_and_confidence() -> None:
+    score = group_morile([facts()], as_of=NOW, members=4, named_members=1, under_operation=False, confidence=0.5)
+    assert score.parts["members"] == 4 and score.parts["named_share"] == 0.25
+    assert score.parts["confidence"] == 0.5  # shown beside the score, not multiplied in
+
+
+def test_harm_by_force_puts_the_heaviest_harm_first() -> None:
+    shares = harm_by_force(
+        [facts(force="kent"), facts(force="kent"), facts("robbery", force="essex"), facts(force=None)]
+    )
+    assert [(s.force, s.incidents, s.violent) for s in shares] == [("essex", 1, 1), ("kent", 2, 0)]
+
+
+def _weights_file(tmp_path: Path, edit: str, replace: str) -> Path:
+    text = DEFAULT_WEIGHTS_PATH.read_text()
+    assert edit in text
+    path = tmp_path / "weights.toml"
+    path.write_text(text.replace(edit, replace, 1))
+    tomllib.loads(path.read_text())
+    return path
+
+
+def test_another_weights_file_changes_the_scores(tmp_path: Path) -> None:
+    weights = load_weights(_weights_file(tmp_path, "theft_from_shop = 2.5", "theft_from_shop = 10.0"))
+    assert incident_harm(facts(), weights=weights).value == 10.0
+
+
+@pytest.mark.parametrize(
+    ("edit", "replace", "field"),
+    [
+        ("theft_from_shop = 2.5", "theft_from_shoop = 2.5", "offence_days"),
+        ("robbery = 365.0", "robbery = -1", "offence_days.robbery"),
+        ("gbp_per_day = 91.58", "gbp_per_day = 0", "value.gbp_per_day"),
+        ("harm_thresholds = [30.0, 150.0, 500.0, 1500.0]", "harm_thresholds = [30.0, 15.0, 500.0, 1500.0]",
+         "morile.harm_thresholds"),
+        ("[rfg]", "[rfg_renamed]", "rfg"),
+    ],
+)  # fmt: skip
+def test_a_bad_weights_file_is_refused_with_the_reason(tmp_path: Path, edit: str, replace: str, field: str) -> None:
+    with pytest.raises(InvalidValue) as refused:
+        load_weights(_weights_file(tmp_path, edit, replace))
+    assert refused.value.details["field"] == field
