@@ -41,13 +41,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from crimelink.casework import views as casework_views
 from crimelink.errors import CrimelinkError
 from crimelink.settings import Settings
 from crimelink.store import StoreHandle, open_store
 from crimelink.web.dependencies import CurrentViewer
 from crimelink.web.errors import HttpProblem, InvalidRequest, MisconfiguredApp, NotAuthenticated
 from crimelink.web.rendering import STATIC_DIR, render
-from crimelink.casework import views as casework_views
 from crimelink.web.views import auth, dashboard, groups, incidents, profiles
 
 log = logging.getLogger(__name__)
@@ -189,6 +189,7 @@ def create_app(settings: Settings, store: StoreHandle | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     for module in (auth, dashboard, incidents, profiles, groups):
         app.include_router(module.router)
+    app.include_router(casework_views.router)
 
     @app.get("/openapi.json", include_in_schema=False)
     def openapi(_: CurrentViewer) -> JSONResponse:
