@@ -8,8 +8,9 @@ earlier version; an identical resubmission changes nothing.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from time import perf_counter
@@ -149,6 +150,26 @@ class _Intake:
         return self.summary
 
 
+@contextmanager
+def _few_collections() -> Iterator[None]:
+    """Keep the cyclic garbage collector from rescanning the whole heap every few batches.
+
+    An import allocates millions of short-lived, acyclic objects; with the default thresholds
+    the collector's full passes over every long-lived object (modules, SQLAlchemy's metadata)
+    cost a third of intake's time (measured: 100,000 incidents, 11.6 s CPU against 8.3 s).
+    Objects alive at the start are frozen out of the scans, and young collections run less
+    often; both are restored afterwards.
+    """
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(50_000, threshold[1], threshold[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
 def _chain(paths: Iterable[Path]) -> Iterator[RawRecord]:
     for path in paths:
         yield from read_path(path)
@@ -166,6 +187,7 @@ def import_files(
     The rejects file is created only if something is rejected.
     """
     with ExitStack() as stack:
+        stack.enter_context(_few_collections())
         sink = _LazyFile(rejects_path, stack) if rejects_path else None
         intake = _Intake(store, sink, progress)  # type: ignore[arg-type]
         return intake.run(_chain(paths), source=", ".join(map(str, paths)), channel="file")
