@@ -7,6 +7,8 @@ and reports wall time and peak memory. Results go to ``bench-results/`` as JSON 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -36,6 +38,19 @@ def main() -> None:
     results["intake"] = intake
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=2))
     console.print(f"saved to {RESULTS / 'latest.json'}")
+    # The other benchmarks run as their own processes: separate peak memory, and one failing
+    # does not stop the rest.
+    failed = []
+    for module, title in (
+        ("bench.linkage", "linkage: FEBRL3/FEBRL4 against plain Splink and recordlinkage; generated scenarios"),
+        ("bench.load", "load: mixed reading, searching and reporting on loopback, SQLite and PostgreSQL"),
+    ):
+        console.rule(title)
+        if subprocess.run([sys.executable, "-m", module], check=False).returncode != 0:
+            failed.append(module)
+    if failed:
+        console.print(f"[red]failed:[/] {', '.join(failed)}")
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

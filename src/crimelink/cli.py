@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
 
+from crimelink.audit.cli import audit_app, retention_app
 from crimelink.errors import CrimelinkError
 from crimelink.settings import Settings
 from crimelink.store import StoreHandle, open_store
@@ -28,6 +29,8 @@ user_app = typer.Typer(help="People who log in.", no_args_is_help=True)
 report_app = typer.Typer(help="The partnership's reports.", no_args_is_help=True)
 casework_app = typer.Typer(help="Referrals, operations and outcomes.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
+app.add_typer(audit_app, name="audit")
+app.add_typer(retention_app, name="retention")
 app.add_typer(casework_app, name="casework")
 app.add_typer(org_app, name="org")
 app.add_typer(db_app, name="db")
@@ -193,10 +196,22 @@ def analyse(db: DbOption = None) -> None:
     with Progress(TextColumn("{task.description}"), BarColumn(), console=console, transient=True) as bar:
         task = bar.add_task("analysing", total=None)
         result = run_analysis(store=store, progress=lambda stage: bar.update(task, description=stage))
+    _after_analysis(store, result.run_id)
     table = Table("figure", "value", title=f"analysis run {result.run_id}")
     for key, value in result.figures.items():
         table.add_row(key, f"{value:,}" if isinstance(value, int) else str(value))
     console.print(table)
+
+
+def _after_analysis(store: StoreHandle, run_id: int) -> None:
+    """What depends on fresh conclusions: the referral queue's priorities, and alerts."""
+    from crimelink.casework.alerts import alerts_after_run
+    from crimelink.casework.service import rescore_open_referrals
+
+    with store.session() as session:
+        rescored = rescore_open_referrals(session=session)
+    alerts = alerts_after_run(store=store, run_id=run_id)
+    console.print(f"{rescored:,} open referrals rescored, {alerts:,} alerts raised")
 
 
 @app.command("export")

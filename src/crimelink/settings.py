@@ -1,8 +1,16 @@
 """Settings from the environment: nothing secret lives in the repository.
 
-``CRIMELINK_DATABASE_URL``  SQLAlchemy URL of the store (default: an SQLite file in ./var)
-``CRIMELINK_SECRET_KEY``    signs session cookies; required outside demo mode
-``CRIMELINK_DEMO``          "1" in the demo: allows the built-in secret and demo logins
+``CRIMELINK_DATABASE_URL``   SQLAlchemy URL of the store (default: an SQLite file in ./var)
+``CRIMELINK_SECRET_KEY``     signs session cookies; required outside demo mode, at least 32
+                             characters, and never the demo's built-in value
+``CRIMELINK_DEMO``           "1" in the demo: allows the built-in secret and demo logins
+``CRIMELINK_COOKIE_SECURE``  "1": session cookie only over HTTPS (``__Host-`` prefix, HSTS);
+                             default "1" outside demo mode, "0" in it
+``CRIMELINK_LOGIN_MAX_FAILURES``          failed logins per username before a lockout (5)
+``CRIMELINK_LOGIN_ADDRESS_MAX_FAILURES``  failed logins per client address before one (20)
+``CRIMELINK_LOGIN_LOCKOUT_MINUTES``       the counting window and the lockout's length (15)
+``CRIMELINK_RETENTION_CLEAR_YEARS``       years from an incident to its first review (6)
+``CRIMELINK_OIDC_PROVIDERS``              a JSON file of organisations' OpenID Connect providers
 """
 
 from __future__ import annotations
@@ -11,8 +19,32 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from crimelink.errors import InvalidValue
+
 DEFAULT_DATABASE_PATH = Path("var") / "crimelink.sqlite"
 _DEMO_SECRET = "crimelink-demo-secret-not-for-production"
+MIN_SECRET_LENGTH = 32
+_KNOWN_WEAK = {_DEMO_SECRET, "changeme", "change-me", "secret", "password", "development", "dev", "test"}
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise InvalidValue(name, value, "1 or 0")
+
+
+def _whole(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise InvalidValue(name, value, "a whole number, at least 1")
+    return int(value)
 
 
 @dataclass(frozen=True)
@@ -20,10 +52,38 @@ class Settings:
     database_url: str
     secret_key: str
     demo: bool
+    cookie_secure: bool = False  # from_env turns it on outside demo mode
+    login_max_failures: int = 5
+    login_address_max_failures: int = 20
+    login_lockout_minutes: int = 15
+    retention_clear_years: int = 6
+    oidc_providers: str | None = None
 
     @classmethod
     def from_env(cls, *, database_url: str | None = None) -> Settings:
         demo = os.environ.get("CRIMELINK_DEMO", "") == "1"
         url = database_url or os.environ.get("CRIMELINK_DATABASE_URL") or f"sqlite:///{DEFAULT_DATABASE_PATH}"
         secret = os.environ.get("CRIMELINK_SECRET_KEY") or (_DEMO_SECRET if demo else "")
-        return cls(database_url=url, secret_key=secret, demo=demo)
+        return cls(
+            database_url=url,
+            secret_key=secret,
+            demo=demo,
+            cookie_secure=_flag("CRIMELINK_COOKIE_SECURE", not demo),
+            login_max_failures=_whole("CRIMELINK_LOGIN_MAX_FAILURES", 5),
+            login_address_max_failures=_whole("CRIMELINK_LOGIN_ADDRESS_MAX_FAILURES", 20),
+            login_lockout_minutes=_whole("CRIMELINK_LOGIN_LOCKOUT_MINUTES", 15),
+            retention_clear_years=_whole("CRIMELINK_RETENTION_CLEAR_YEARS", 6),
+            oidc_providers=os.environ.get("CRIMELINK_OIDC_PROVIDERS") or None,
+        )
+
+    def secret_problem(self) -> str | None:
+        """Why the secret key may not be used, or ``None``. Demo mode accepts any non-empty key."""
+        if not self.secret_key:
+            return "CRIMELINK_SECRET_KEY is not set: it signs the session cookies."
+        if self.demo:
+            return None
+        if self.secret_key.strip().lower() in _KNOWN_WEAK:
+            return "CRIMELINK_SECRET_KEY is a well-known default: outside demo mode it must be your own."
+        if len(self.secret_key) < MIN_SECRET_LENGTH:
+            return f"CRIMELINK_SECRET_KEY is too short: at least {MIN_SECRET_LENGTH} random characters."
+        return None

@@ -9,7 +9,10 @@
 - ``schemas``: the API's pydantic models; ``views``: the FastAPI router (``/api/v1``);
 - ``priority``: a referral's MoRiLE score and suggested lead force (``crimelink.triage.harm``);
 - ``outcomes``: Home Office outcome types as data (``outcomes.toml``), the positive set configurable;
-- ``generate``: a realistic year of the partnership's work on an analysed store.
+- ``generate``: a realistic year of the partnership's work on an analysed store;
+- ``subscriptions`` (following offenders, vehicles, groups), ``alerts`` (raised after an analysis
+  run: ``check_alerts``), ``bulletins`` (per retailer or force, sanitised), ``mail`` (the outbox,
+  SMTP), with their tables in ``alerts_models``.
 
 The names below load their module on first use, so that importing ``crimelink.casework.models``
 (as the store does) does not load the service stack.

@@ -48,7 +48,7 @@ from crimelink.casework.schemas import (
     OutcomeOut,
     SentenceOut,
 )
-from crimelink.casework.targets import Target, find_target
+from crimelink.casework.targets import Target, find_target, resolved_id
 from crimelink.domain.forces import police_force
 from crimelink.domain.offences import OffenceType
 from crimelink.errors import Forbidden, InvalidValue, NotFound
@@ -172,7 +172,10 @@ def get_operation(*, session: Session, actor: Viewer, operation_id: int) -> Oper
     types = default_outcome_types()
 
     mine = operation.id
-    links = session.scalars(select(OperationLink).where(OperationLink.operation_id == mine).order_by(OperationLink.id))
+    current = resolved_id(OperationLink.kind, OperationLink.target_id, OperationLink.anchor_mention_id)
+    links = session.execute(
+        select(OperationLink, current).where(OperationLink.operation_id == mine).order_by(OperationLink.id)
+    ).all()
     arrests = session.scalars(select(Arrest).where(Arrest.operation_id == mine).order_by(Arrest.arrested_at, Arrest.id))
     charges = session.scalars(select(Charge).where(Charge.operation_id == mine).order_by(Charge.charged_at, Charge.id))
     outcomes = list(
@@ -191,7 +194,7 @@ def get_operation(*, session: Session, actor: Viewer, operation_id: int) -> Oper
         **_row(operation).model_dump(),
         notes=operation.notes,
         result=operation.result,
-        links=[LinkOut(kind=k.kind, target_id=k.target_id, label=k.label, linked_at=k.linked_at) for k in links],
+        links=[LinkOut(kind=k.kind, target_id=int(rid), label=k.label, linked_at=k.linked_at) for k, rid in links],
         arrests=[_arrest(a) for a in arrests],
         charges=[_charge(c) for c in charges],
         outcomes=[_outcome(o) for o in outcomes],

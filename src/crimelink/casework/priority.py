@@ -21,7 +21,9 @@ from crimelink.casework.models import Operation, OperationLink, Referral, Referr
 from crimelink.casework.targets import covered_incidents, resolved_id
 from crimelink.store.models import GroupMember, Incident, Offender, PersonLink, PersonMention
 from crimelink.triage.harm import (
+    ForceHarm,
     IncidentFacts,
+    Score,
     group_morile,
     harm_by_force,
     incident_harm,
@@ -29,7 +31,7 @@ from crimelink.triage.harm import (
     offender_rfg,
 )
 
-__all__ = ["data_as_of", "incident_facts", "refresh_priority"]
+__all__ = ["assess_incidents", "data_as_of", "incident_facts", "refresh_priority"]
 
 
 def data_as_of(session: Session) -> datetime | None:
@@ -142,6 +144,22 @@ def _subject_score(
         "score": score.value if score else 0.0,
         "parts": score.parts if score else {},
     }
+
+
+def assess_incidents(
+    session: Session, incident_ids: Select[int], *, as_of: datetime, under_operation: bool
+) -> tuple[Score, list[ForceHarm]]:
+    """MoRiLE over a set of incidents, as a referral is scored, and where their harm falls."""
+    facts = incident_facts(session, incident_ids)
+    people, named = _people(session, incident_ids)
+    score = morile(
+        facts,
+        as_of=as_of,
+        named_share=named / people if people else 0.0,
+        under_operation=under_operation,
+        confidence=_evidence_share(session, incident_ids),
+    )
+    return Score(score.value, {**score.parts, "people": people, "named_people": named}), harm_by_force(facts)
 
 
 def refresh_priority(session: Session, referral: Referral) -> None:

@@ -187,6 +187,7 @@ class ReferralRow(BaseModel):
     status_at: datetime
     mine: bool  # referred by the asker's organisation
     priority_score: float | None  # None for a referrer: it is computed from intelligence it cannot see
+    priority_parts: dict[str, Any] | None = None  # what the score is made of (MoRiLE), for the same audience
     lead_force: str | None
 
 
@@ -258,7 +259,7 @@ class CloseOperationIn(_In):
 
 class LinkOut(BaseModel):
     kind: LinkKind
-    target_id: int
+    target_id: int  # the current offender, group, vehicle or incident id (or the referral's)
     label: str
     linked_at: datetime
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -426,7 +426,13 @@ def list_referrals(
                 status_at=referral.status_at,
                 mine=referral.referrer_id == actor.organisation_id,
                 priority_score=referral.priority_score if full else None,
+                priority_parts=_queue_parts(referral.priority_parts) if full else None,
                 lead_force=referral.lead_force if full else None,
             )
         )
     return ReferralList(total=total, rows=out)
+
+
+def _queue_parts(parts: dict[str, Any]) -> dict[str, Any]:
+    """The referral's score parts without the per-subject and per-force breakdowns (in the detail)."""
+    return {k: v for k, v in parts.items() if k not in ("subjects", "forces")}

@@ -49,8 +49,8 @@ from crimelink.casework.schemas import (
     TransitionIn,
     TransitionOut,
 )
-from crimelink.errors import Forbidden
-from crimelink.reports.impact import ImpactScope, ImpactSummary, impact_report
+from crimelink.reports.access import impact_scope
+from crimelink.reports.impact import ImpactSummary, impact_report
 from crimelink.web.dependencies import CurrentViewer, get_db
 
 __all__ = ["current_actor", "router"]
@@ -200,11 +200,5 @@ def impact(
 ) -> ImpactSummary:
     """The partnership's impact figures for a period, force area, retailer or operation (national unit;
     a force sees its own area's)."""
-    if not actor.national:
-        if actor.force is None or actor.retailer:
-            raise Forbidden("impact figures are for the national unit and the forces")
-        if force not in (None, actor.force):
-            raise Forbidden("a force sees its own area's figures", force=force)
-        force = actor.force
-    scope = ImpactScope.of(start=from_, end=to, force=force, retailer=retailer, operation=operation)
+    scope = impact_scope(actor, start=from_, end=to, force=force, retailer=retailer, operation=operation)
     return impact_report(session=db_session, scope=scope).summary()

@@ -16,24 +16,29 @@ Page                        JSON twin                        What
 (none)                      ``POST /api/v1/incidents``       submit one incident or a batch
 (none)                      ``/api/v1/me``                   who is logged in
 (none)                      ``/api/v1/forces.geojson``       force area boundaries (map)
+``/audit``                  ``/api/v1/audit``                the audit log (auditors only)
 ==========================  ===============================  ================================
 
 Everything needs a login (``/login`` sets a signed session cookie; the API also takes HTTP
 Basic). Pages send a visitor without one to ``/login``; the API answers 401 JSON. Every
 crimelink error is mapped to HTTP here, once: JSON ``{"error", "message", ...}`` under
 ``/api``, an HTML error page elsewhere. OpenAPI is at ``/docs``, served from local files.
+
+Around the routes (outermost first): security headers, the session cookie, CSRF checks, and
+the audit of every personal-data read and every change (``crimelink.web.security``,
+``crimelink.audit.web``).
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
@@ -41,14 +46,19 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from crimelink.audit.web import AuditMiddleware, audit_store
 from crimelink.casework import views as casework_views
 from crimelink.errors import CrimelinkError
 from crimelink.settings import Settings
 from crimelink.store import StoreHandle, open_store
 from crimelink.web.dependencies import CurrentViewer
 from crimelink.web.errors import HttpProblem, InvalidRequest, MisconfiguredApp, NotAuthenticated
-from crimelink.web.rendering import STATIC_DIR, render
-from crimelink.web.views import auth, dashboard, groups, incidents, profiles
+from crimelink.web.rendering import STATIC_DIR, render, templates
+from crimelink.web.security import CSRFMiddleware, SecurityHeadersMiddleware, csrf_token, input_hygiene
+from crimelink.web.views import alerts as alert_views
+from crimelink.web.views import audit, auth, dashboard, groups, incidents, oidc, profiles
+from crimelink.web.views import casework_pages as casework_page_views
+from crimelink.web.views import packages as package_views
 
 log = logging.getLogger(__name__)
 API_DESCRIPTION = """Intelligence on organised retail crime. Every call needs a login:
@@ -57,15 +67,6 @@ twin here under `/api/v1`.
 Submit incidents in the exchange format (`crimelink.incident/1`) with `POST /api/v1/incidents`.
 Errors are JSON: `{"error": kind, "message": text, ...details}`."""
 SESSION_HOURS = 10  # a working shift
-_SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-}
-_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'"
-)
 
 
 def is_api(request: Request) -> bool:
@@ -108,19 +109,6 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return await crimelink_error(request, HttpProblem(words.get(exc.status_code, str(exc.detail)), exc.status_code))
 
 
-async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    """Headers every response carries; no caching of intelligence, static files aside."""
-    response = await call_next(request)
-    response.headers.update(_SECURITY_HEADERS)
-    if request.url.path.startswith("/static/"):
-        response.headers.setdefault("Cache-Control", "public, max-age=3600")
-    else:
-        response.headers["Cache-Control"] = "no-store"
-    if request.url.path != "/docs":  # Swagger UI starts itself with an inline script
-        response.headers.setdefault("Content-Security-Policy", _CSP)
-    return response
-
-
 def _version() -> str:
     try:
         return version("crimelink")
@@ -129,14 +117,14 @@ def _version() -> str:
 
 
 def _secret(settings: Settings) -> str:
-    if settings.secret_key:
+    problem = settings.secret_problem()
+    if problem is None:
         return settings.secret_key
     if settings.demo:
         return secrets.token_hex(32)  # sessions last as long as this process: fine for a demo
     raise MisconfiguredApp(
-        "CRIMELINK_SECRET_KEY is not set: it signs the session cookies. Set it to a long random "
-        "string (e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`), or set "
-        "CRIMELINK_DEMO=1 for a demonstration."
+        f"{problem} Set it to a long random string (e.g. `python -c 'import secrets; "
+        "print(secrets.token_hex(32))'`), or set CRIMELINK_DEMO=1 for a demonstration."
     )
 
 
@@ -154,10 +142,13 @@ def create_app(settings: Settings, store: StoreHandle | None = None) -> FastAPI:
     handle = store if store is not None else open_store(settings.database_url)
     if settings.demo:
         _seed_demo(handle)
+    trust = audit_store(handle)  # audit entries and login counts get a connection pool of their own
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
+        if trust is not handle:
+            trust.close()
         if store is None:  # we opened it, we close it
             handle.close()
 
@@ -169,6 +160,7 @@ def create_app(settings: Settings, store: StoreHandle | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url=None,
         lifespan=lifespan,
+        dependencies=[Depends(input_hygiene)],
         exception_handlers={
             CrimelinkError: crimelink_error,
             RequestValidationError: validation_error,
@@ -176,20 +168,29 @@ def create_app(settings: Settings, store: StoreHandle | None = None) -> FastAPI:
         },
     )
     app.state.store = handle
+    app.state.audit_store = trust
     app.state.settings = settings
-    app.middleware("http")(security_headers)
+    oidc.load_providers(settings.oidc_providers)  # a broken single sign-on set-up stops the start
+    templates.env.globals.update(csrf_token=csrf_token, sso_choices=oidc.login_choices)
+    app.add_middleware(AuditMiddleware)  # innermost of these: sees the route and the viewer
+    app.add_middleware(CSRFMiddleware)
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret,
-        session_cookie="crimelink_session",
+        # "__Host-": the browser keeps it to this host, over HTTPS, for every path
+        session_cookie="__Host-crimelink_session" if settings.cookie_secure else "crimelink_session",
         max_age=SESSION_HOURS * 3600,
         same_site="lax",
-        https_only=False,
+        https_only=settings.cookie_secure,
     )
+    app.add_middleware(SecurityHeadersMiddleware, https=settings.cookie_secure)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-    for module in (auth, dashboard, incidents, profiles, groups):
+    for module in (auth, oidc, dashboard, incidents, profiles, groups, audit):
         app.include_router(module.router)
     app.include_router(casework_views.router)
+    app.include_router(casework_page_views.router)
+    app.include_router(package_views.router)
+    app.include_router(alert_views.router)
 
     @app.get("/openapi.json", include_in_schema=False)
     def openapi(_: CurrentViewer) -> JSONResponse:

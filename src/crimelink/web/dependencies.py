@@ -5,6 +5,10 @@ scripts, by HTTP Basic. Argon2 makes each password check cost ~0.1 s on purpose;
 calling the API a thousand times should not pay that each time, so a successful Basic check
 is remembered for a few minutes, keyed by an HMAC (with a per-process random key) of the
 stored hash and the password: a changed password or a deactivated user takes effect at once.
+
+Password checks (those not remembered) are throttled and failures audited like the login
+form's (``crimelink.web.security``). Once the user is known, a request that changes something
+is put on the audit record before its route runs (``crimelink.audit.web``).
 """
 
 from __future__ import annotations
@@ -24,8 +28,11 @@ from sqlalchemy.orm import Session
 
 from crimelink.access.policy import Viewer, viewer_for_user
 from crimelink.access.users import authenticate, user_by_username, verify_password
+from crimelink.audit.service import Actor
+from crimelink.audit.web import audit_change_requested
 from crimelink.store import StoreHandle
 from crimelink.web.errors import NotAuthenticated
+from crimelink.web.security import LoginGuard, login_guard
 
 BASIC_CACHE_SECONDS = 300.0
 _BASIC_CACHE_SIZE = 1024
@@ -68,25 +75,45 @@ def _cache_key(password_hash: str, password: str) -> str:
     return hmac.new(_PROCESS_KEY, f"{password_hash}\0{password}".encode(), hashlib.sha256).hexdigest()
 
 
-def basic_login(*, db_session: Session, username: str, password: str) -> int | None:
-    """The id of the active user these Basic credentials belong to, or ``None``."""
+def basic_login(*, db_session: Session, username: str, password: str, guard: LoginGuard | None = None) -> int | None:
+    """The id of the active user these Basic credentials belong to, or ``None``.
+
+    ``guard`` refuses a locked-out username or address (even with a remembered password) and
+    throttles and audits the password checks.
+    """
+    if guard is not None:
+        guard.check(username, reading=db_session)
     user = user_by_username(session=db_session, username=username)
+    if user is not None and user.active:
+        key = _cache_key(user.password_hash, password)
+        with _verified_lock:
+            if _verified.get(key, 0.0) > time.monotonic():
+                return user.id
     if user is None or not user.active:
         authenticate(session=db_session, username=username, password=password)  # same cost as a real check
+        if guard is not None:
+            guard.failed(username)
         return None
+    if not verify_password(password, user.password_hash):
+        if guard is not None:
+            guard.failed(username)
+        return None
+    if guard is not None:
+        guard.succeeded(username, Actor(user.username, "", user.role, user.id))
     key = _cache_key(user.password_hash, password)
     now = time.monotonic()
-    with _verified_lock:
-        if _verified.get(key, 0.0) > now:
-            return user.id
-    if not verify_password(password, user.password_hash):
-        return None
     with _verified_lock:
         if len(_verified) >= _BASIC_CACHE_SIZE:
             for stale in [k for k, expiry in _verified.items() if expiry <= now] or list(_verified)[:64]:
                 del _verified[stale]
         _verified[key] = now + BASIC_CACHE_SECONDS
     return user.id
+
+
+def _known(request: Request, viewer: Viewer) -> Viewer:
+    request.state.viewer = viewer
+    audit_change_requested(request, viewer)
+    return viewer
 
 
 def current_viewer(request: Request, db_session: DbSession) -> Viewer:
@@ -97,17 +124,20 @@ def current_viewer(request: Request, db_session: DbSession) -> Viewer:
         if viewer is None:
             request.session.clear()  # the user was deactivated or removed since logging in
         else:
-            request.state.viewer = viewer
-            return viewer
+            return _known(request, viewer)
     header = request.headers.get("authorization")
     credentials = _basic_credentials(header) if header else None
     if credentials is not None:
-        found = basic_login(db_session=db_session, username=credentials[0], password=credentials[1])
+        found = basic_login(
+            db_session=db_session,
+            username=credentials[0],
+            password=credentials[1],
+            guard=login_guard(request, "basic"),
+        )
         viewer = viewer_for_user(session=db_session, user_id=found) if found is not None else None
         if viewer is None:
             raise NotAuthenticated("wrong username or password")
-        request.state.viewer = viewer
-        return viewer
+        return _known(request, viewer)
     raise NotAuthenticated("log in first: a session cookie from /login, or HTTP Basic credentials")
 
 

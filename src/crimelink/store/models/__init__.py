@@ -1,6 +1,9 @@
 """The store's tables. Stages read and write them through their own service functions."""
 
-from crimelink.casework import models as casework  # noqa: F401  (registers casework's tables)
+# Stages that keep tables of their own register them here, so that migrations and the
+# model comparison see one complete schema.
+from crimelink.casework import alerts_models as casework_alerts  # noqa: F401
+from crimelink.casework import models as casework  # noqa: F401
 from crimelink.store.models.analysis import (
     AnalysisRun,
     GroupMember,
@@ -45,3 +48,5 @@ __all__ = [
     "VehicleMention",
     "utcnow",
 ]
+
+import crimelink.audit.models  # noqa: F401  (imports this module back: must come last)

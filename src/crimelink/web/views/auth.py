@@ -1,4 +1,8 @@
-"""Logging in and out, and who is logged in."""
+"""Logging in and out, and who is logged in.
+
+Logins are throttled (per username and per address) and every login, failure, lockout and
+logout is audited (``crimelink.web.security``).
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,13 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from crimelink.access.demo import DemoLogin, demo_logins
+from crimelink.access.policy import viewer_for_user
 from crimelink.access.users import authenticate
+from crimelink.audit.service import Actor, record
+from crimelink.audit.web import trust_store
 from crimelink.web.dependencies import CurrentViewer, DbSession
 from crimelink.web.rendering import render
+from crimelink.web.security import TooManyLogins, login_guard
 
 router = APIRouter()
 
@@ -46,24 +54,41 @@ def login(
     password: Annotated[str, Form(max_length=1024)],
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    user = authenticate(session=db_session, username=username, password=password)
-    if user is None:
+    guard = login_guard(request, "form")
+
+    def refused(status: int, error: str) -> Response:
         return render(
             request,
             "login.html",
-            status_code=401,
+            status_code=status,
             next=safe_next(next),
             username=username,
-            error="Wrong username or password.",
+            error=error,
             demo_logins=_demo_logins(request, db_session),
         )
-    request.session.clear()
-    request.session["user_id"] = user.id
+
+    try:
+        guard.check(username)
+    except TooManyLogins as error:
+        return refused(429, error.message)
+    user = authenticate(session=db_session, username=username, password=password)
+    viewer = viewer_for_user(session=db_session, user_id=user.id) if user is not None else None
+    if viewer is None:
+        locked = guard.failed(username)
+        return refused(429 if locked else 401, locked or "Wrong username or password.")
+    guard.succeeded(username, Actor.of(viewer))
+    request.session.clear()  # a fresh session (and CSRF token) for the new login
+    request.session["user_id"] = viewer.user_id
     return RedirectResponse(safe_next(next), status_code=303)
 
 
 @router.api_route("/logout", methods=["GET", "POST"], include_in_schema=False)
-def logout(request: Request) -> Response:
+def logout(request: Request, db_session: DbSession) -> Response:
+    user_id = request.session.get("user_id")
+    viewer = viewer_for_user(session=db_session, user_id=user_id) if isinstance(user_id, int) else None
+    if viewer is not None:
+        with trust_store(request.app).session() as session:
+            record(session=session, actor=Actor.of(viewer), action="logout", purpose="authentication")
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 

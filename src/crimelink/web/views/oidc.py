@@ -1,0 +1,187 @@
+"""Logging in through an organisation's own OpenID Connect provider (forces that have one).
+
+Configured per organisation in a JSON file named by ``CRIMELINK_OIDC_PROVIDERS``; secrets stay
+in the environment, never in the file::
+
+    {"POLICE-WEST-MIDLANDS": {
+        "label": "West Midlands Police sign-in",
+        "issuer": "https://login.example.police.uk",
+        "client_id": "crimelink",
+        "client_secret_env": "CRIMELINK_OIDC_WMP_SECRET",
+        "username_claim": "preferred_username"}}
+
+The flow is the authorisation code flow with PKCE, ``state`` and ``nonce`` (authlib): the ID
+token's signature (the provider's published keys), issuer, audience, expiry and nonce are all
+checked. The provider vouches for who the person is; crimelink still decides what they may do:
+the username claim must name an active crimelink user *of that organisation* (no accounts are
+created on the fly), and roles come from crimelink, not from the provider. Every login and
+refusal is audited.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from crimelink.access.policy import viewer_for_user
+from crimelink.access.users import user_by_username
+from crimelink.audit.service import Actor, record
+from crimelink.audit.web import trust_store
+from crimelink.errors import CrimelinkError, Forbidden, NotFound
+from crimelink.web.dependencies import DbSession
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+
+class OidcMisconfigured(CrimelinkError):
+    status_code = 500
+
+
+class OidcRefused(CrimelinkError):
+    """The provider's answer could not be accepted (state, signature, nonce, error...)."""
+
+    status_code = 400
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    organisation: str
+    label: str
+    issuer: str
+    client_id: str
+    client_secret: str
+    username_claim: str = "preferred_username"
+    scope: str = "openid profile email"
+
+
+@cache
+def load_providers(path: str | None) -> dict[str, Provider]:
+    """The providers configured in ``path`` (``CRIMELINK_OIDC_PROVIDERS``), by organisation code."""
+    if not path:
+        return {}
+    try:
+        raw: dict[str, Any] = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as error:
+        raise OidcMisconfigured(f"CRIMELINK_OIDC_PROVIDERS: cannot read {path}: {error}") from error
+    providers = {}
+    for code, entry in raw.items():
+        secret_env = entry.get("client_secret_env")
+        secret = os.environ.get(secret_env, "") if secret_env else ""
+        if "client_secret" in entry:
+            raise OidcMisconfigured(f"{code}: put the client secret in the environment (client_secret_env)")
+        if not secret:
+            raise OidcMisconfigured(f"{code}: the environment variable {secret_env or '(client_secret_env)'} is empty")
+        providers[code.upper()] = Provider(
+            organisation=code.upper(), label=entry.get("label") or f"Log in with {code}",
+            issuer=entry["issuer"].rstrip("/"), client_id=entry["client_id"], client_secret=secret,
+            username_claim=entry.get("username_claim", "preferred_username"),
+            scope=entry.get("scope", "openid profile email"),
+        )  # fmt: skip
+    return providers
+
+
+def providers_of(request: Request) -> dict[str, Provider]:
+    return load_providers(request.app.state.settings.oidc_providers)
+
+
+def _client(request: Request, provider: Provider) -> Any:
+    from authlib.integrations.starlette_client import OAuth
+
+    registry: dict[str, Any] = request.app.state.__dict__.setdefault("_oidc_clients", {})
+    if provider.organisation not in registry:
+        oauth = OAuth()
+        oauth.register(
+            name=provider.organisation.lower(),
+            client_id=provider.client_id,
+            client_secret=provider.client_secret,
+            server_metadata_url=f"{provider.issuer}/.well-known/openid-configuration",
+            client_kwargs={"scope": provider.scope, "code_challenge_method": "S256"},
+        )
+        registry[provider.organisation] = oauth.create_client(provider.organisation.lower())
+    return registry[provider.organisation]
+
+
+def _refusals() -> tuple[type[Exception], ...]:
+    import httpx
+    from authlib.common.errors import AuthlibBaseError
+
+    found: list[type[Exception]] = [AuthlibBaseError, httpx.HTTPError, ValueError, KeyError]
+    try:  # authlib >= 1.6 checks ID tokens with joserfc
+        from joserfc.errors import JoseError
+
+        found.append(JoseError)
+    except ImportError:  # pragma: no cover
+        pass
+    return tuple(found)
+
+
+_REFUSALS = _refusals()
+
+
+def _provider(request: Request, organisation: str) -> Provider:
+    provider = providers_of(request).get(organisation.upper())
+    if provider is None:
+        raise NotFound("this organisation has no single sign-on here", organisation=organisation[:32])
+    return provider
+
+
+@router.get("/login/oidc/{organisation}", include_in_schema=False)
+async def oidc_start(request: Request, organisation: str) -> Response:
+    provider = _provider(request, organisation)
+    callback = request.url_for("oidc_callback", organisation=provider.organisation)
+    response: Response = await _client(request, provider).authorize_redirect(request, str(callback))
+    return response
+
+
+@router.get("/login/oidc/{organisation}/callback", include_in_schema=False, name="oidc_callback")
+async def oidc_callback(request: Request, organisation: str, db_session: DbSession) -> Response:
+    provider = _provider(request, organisation)
+    store = trust_store(request.app)
+    address = request.client.host if request.client else None
+    try:
+        token = await _client(request, provider).authorize_access_token(request)
+    except _REFUSALS as error:  # a forged, replayed, expired or broken answer, or no answer at all
+        with store.session() as session:
+            record(session=session, actor=Actor.anonymous(), action="login.failed", purpose="authentication",
+                   details={"channel": "oidc", "organisation": provider.organisation, "ip": address,
+                            "reason": str(error)[:200]})  # fmt: skip
+        raise OidcRefused("the sign-in could not be completed: start again from the login page") from error
+    claims = token.get("userinfo") or {}
+    username = str(claims.get(provider.username_claim) or "")
+    user = user_by_username(session=db_session, username=username) if username else None
+    viewer = viewer_for_user(session=db_session, user_id=user.id) if user is not None else None
+    if viewer is None or viewer.organisation_code != provider.organisation:
+        with store.session() as session:
+            record(session=session, actor=Actor.anonymous(), action="login.failed", purpose="authentication",
+                   details={"channel": "oidc", "organisation": provider.organisation, "username": username[:64],
+                            "ip": address, "reason": "no active user of this organisation"})  # fmt: skip
+        raise Forbidden(f"{provider.organisation} vouches for {username or 'someone'}, who has no crimelink "
+                        "account with that organisation: ask your administrator")  # fmt: skip
+    with store.session() as session:
+        record(session=session, actor=Actor.of(viewer), action="login", purpose="authentication",
+               details={"channel": "oidc", "issuer": provider.issuer, "subject": str(claims.get("sub", ""))[:64],
+                        "ip": address})  # fmt: skip
+    request.session.clear()
+    request.session["user_id"] = viewer.user_id
+    return RedirectResponse("/", status_code=303)
+
+
+def login_choices(request: Request) -> list[tuple[str, str]]:
+    """(organisation code, label) of the providers the login page offers."""
+    try:
+        return sorted((p.organisation, p.label) for p in providers_of(request).values())
+    except OidcMisconfigured:
+        log.exception("single sign-on is misconfigured")
+        return []
+
+
+__all__ = ["Provider", "load_providers", "login_choices", "router"]
