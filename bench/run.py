@@ -43,6 +43,7 @@ def main() -> None:
     failed = []
     for module, title in (
         ("bench.linkage", "linkage: FEBRL3/FEBRL4 against plain Splink and recordlinkage; generated scenarios"),
+        ("bench.patterns", "patterns: groups, series, cross-force, hotspots against connected components"),
         ("bench.load", "load: mixed reading, searching and reporting on loopback, SQLite and PostgreSQL"),
     ):
         console.rule(title)

@@ -28,6 +28,10 @@ db_app = typer.Typer(help="The store's schema.", no_args_is_help=True)
 user_app = typer.Typer(help="People who log in.", no_args_is_help=True)
 report_app = typer.Typer(help="The partnership's reports.", no_args_is_help=True)
 casework_app = typer.Typer(help="Referrals, operations and outcomes.", no_args_is_help=True)
+evaluate_app = typer.Typer(
+    help="Score the platform's conclusions against a scenario's ground truth.", no_args_is_help=True
+)
+app.add_typer(evaluate_app, name="evaluate")
 app.add_typer(report_app, name="report")
 app.add_typer(audit_app, name="audit")
 app.add_typer(retention_app, name="retention")
@@ -289,6 +293,44 @@ def casework_seed(
         console.print(f"nothing to do: {already.message}")
         return
     console.print(", ".join(f"{count:,} {name}" for name, count in created.items()))
+
+
+@evaluate_app.command("patterns")
+def evaluate_patterns_command(
+    truth: Annotated[Path, typer.Option("--truth", help="The scenario's ground-truth folder (OUT.truth).")],
+    db: DbOption = None,
+) -> None:
+    """Groups (ARI, NMI, recovered), series (pairwise P/R/F1), prolific offenders' priority ranks."""
+    from crimelink.evaluate.patterns import evaluate_patterns, summary_lines
+
+    report = evaluate_patterns(store=_store(db), truth=truth)
+    for line in summary_lines(report):
+        print(line)
+
+
+@evaluate_app.command("linkage")
+def evaluate_linkage_command(
+    truth: Annotated[Path, typer.Option("--truth", help="The scenario's ground-truth folder (OUT.truth).")],
+    db: DbOption = None,
+) -> None:
+    """Persons (named and all mentions) and vehicles: pairwise and B-cubed precision, recall, F1."""
+    from crimelink.evaluate.linkage import evaluate_linkage
+
+    scores = evaluate_linkage(store=_store(db), truth_dir=truth)
+    print(scores)
+
+
+@app.command("import-police-uk")
+def import_police_uk_command(
+    files: Annotated[list[Path], typer.Argument(help="data.police.uk street-level crime CSVs.", exists=True)],
+    db: DbOption = None,
+) -> None:
+    """Import police-recorded crime (data.police.uk street-level CSVs) as context beside retailers' reports."""
+    from crimelink.intake.police_uk import import_police_uk
+
+    summary = import_police_uk(store=_store(db), paths=files)
+    for key, value in summary.as_dict().items():
+        console.print(f"{key}: {value}")
 
 
 def main() -> None:

@@ -29,11 +29,20 @@ from sqlalchemy import Connection, Executable, delete, insert, select, update
 from crimelink.domain.offences import OffenceType
 from crimelink.errors import CrimelinkError
 from crimelink.network import (
+    CentralitySettings,
+    CrossForceSettings,
     GroupSettings,
+    HotspotSettings,
     SeriesSettings,
     detect_groups,
     detect_series,
+    group_affinity,
+    hex_hotspots,
     hub_vehicles,
+    key_players,
+    knox_tests,
+    link_incidents,
+    routes,
 )
 from crimelink.resolve import (
     MENTION_COLUMNS,
@@ -49,16 +58,19 @@ from crimelink.store.models import (
     GroupMember,
     Incident,
     IncidentSeries,
+    Item,
     Offender,
     OffenderGroup,
     PersonLink,
     PersonMention,
     Series,
+    Store,
     Vehicle,
     VehicleLink,
     VehicleMention,
     utcnow,
 )
+from crimelink.store.models.patterns import Hotspot, KeyPlayer, NearRepeat, Route, SeriesLink
 from crimelink.triage import PrioritySettings, prioritise_groups, prioritise_offenders
 
 __all__ = ["AnalysisError", "AnalysisResult", "AnalysisSettings", "run_analysis"]
@@ -70,6 +82,7 @@ WRITE_BATCH = 10_000
 VIOLENT_OFFENCES = tuple(o.value for o in OffenceType if o.violent)
 RESULT_TABLES = (
     GroupMember, OffenderGroup, IncidentSeries, Series, PersonLink, Offender, VehicleLink, Vehicle,
+    KeyPlayer, SeriesLink, Route, Hotspot, NearRepeat,
 )
 
 
@@ -81,6 +94,9 @@ class AnalysisSettings:
     vehicles: VehicleSettings = field(default_factory=VehicleSettings)
     groups: GroupSettings = field(default_factory=GroupSettings)
     series: SeriesSettings = field(default_factory=SeriesSettings)
+    centrality: CentralitySettings = field(default_factory=CentralitySettings)
+    crossforce: CrossForceSettings = field(default_factory=CrossForceSettings)
+    hotspots: HotspotSettings = field(default_factory=HotspotSettings)
     priority: PrioritySettings = field(default_factory=PrioritySettings)
 
     def as_dict(self) -> dict[str, Any]:
@@ -102,9 +118,11 @@ class AnalysisError(CrimelinkError):
 
 @dataclass(frozen=True)
 class _Inputs:
-    incidents: pd.DataFrame  # incident_id, occurred_at, police_force, value_gbp, violent
+    # incident_id, occurred_at, police_force, value_gbp, violent, lat, lon, offence, mo_tags
+    incidents: pd.DataFrame
     persons: pd.DataFrame  # MENTION_COLUMNS
     vehicles: pd.DataFrame  # VEHICLE_MENTION_COLUMNS
+    items: pd.DataFrame  # incident_id, category
 
 
 def run_analysis(
@@ -178,15 +196,38 @@ def _conclude(
         [["vehicle_id", "incident_id"]].drop_duplicates()
     )
 
-    say("detecting groups")
     identities = persons.offenders[["offender_id", "named"]]
+    named = identities.loc[identities["named"].astype(bool), "offender_id"]
+    say("linking incidents")
     hubs = hub_vehicles(offenders=identities, appearances=appearances, sightings=sightings,
-                        max_offenders=settings.groups.max_vehicle_offenders)
+                        settings=settings.groups)
+    links = link_incidents(incidents=incidents, appearances=appearances, sightings=sightings,
+                           items=inputs.items, mentions=inputs.persons, named=named,
+                           ignore_vehicles=hubs, settings=settings.series)
+    say("detecting groups")
     groups = detect_groups(offenders=identities, appearances=appearances, sightings=sightings,
-                           ignore_vehicles=hubs, settings=settings.groups)
+                           ignore_vehicles=hubs, settings=settings.groups,
+                           links=links.frame(settings.groups.spree_probability))
     say("detecting series")
-    series = detect_series(incident_ids=incidents["incident_id"], appearances=appearances,
-                           sightings=sightings, ignore_vehicles=hubs, settings=settings.series)
+    labels = dict(zip(groups.groups["group_id"], groups.groups["label"], strict=True))
+    found = detect_series(links=links, group_members=groups.members, affinity=group_affinity(groups),
+                          settings=settings.series, group_labels=labels)
+    series = found.membership
+    say("ranking key players")
+    players = key_players(edges=groups.edges, members=groups.members, settings=settings.centrality)
+    say("tracing routes")
+    group_incidents = groups.members[["group_id", "offender_id"]].merge(appearances, on="offender_id")
+    trails = pd.concat([
+        routes(kind="offender", pairs=appearances, key="offender_id", incidents=incidents,
+               settings=settings.crossforce),
+        routes(kind="group", pairs=group_incidents, key="group_id", incidents=incidents,
+               settings=settings.crossforce),
+        routes(kind="series", pairs=series, key="series_id", incidents=incidents,
+               settings=settings.crossforce),
+    ], ignore_index=True)
+    say("finding hotspots")
+    cells = hex_hotspots(incidents, settings.hotspots)
+    near = knox_tests(incidents, settings.hotspots)
 
     say("prioritising")
     offenders = _with_figures(persons.offenders, "offender_id", appearances, incidents,
@@ -224,6 +265,11 @@ def _conclude(
         Series: series_rows.rename(columns={"series_id": "id"}).drop(
             columns=["violent_incidents"]),
         IncidentSeries: series,
+        KeyPlayer: players,
+        SeriesLink: found.links,
+        Route: trails,
+        Hotspot: cells,
+        NearRepeat: near,
     }
     figures: dict[str, int | float] = {
         "incidents": len(incidents),
@@ -237,6 +283,13 @@ def _conclude(
         "grouped_offenders": len(groups.members),
         "series": len(series_rows),
         "incidents_in_series": len(series),
+        "incident_pairs_scored": links.candidates,
+        "incident_pairs_kept": len(links.pairs),
+        "key_players": len(players),
+        "brokers": int(players["broker"].sum()) if len(players) else 0,
+        "cross_force_offenders": int(((trails["kind"] == "offender") & trails["cross_force"]).sum()),
+        "cross_force_groups": int(((trails["kind"] == "group") & trails["cross_force"]).sum()),
+        "hot_cells": int(cells["hot"].sum()) if len(cells) else 0,
     }
     return tables, figures
 
@@ -284,15 +337,18 @@ def _load(conn: Connection) -> _Inputs:
     """Read what the stages need with Core selects, streamed in batches into frames."""
     incidents = _frame(conn, select(
         Incident.id, Incident.occurred_at, Incident.police_force, Incident.value_gbp,
-        Incident.offence, Incident.assault, Incident.injury, Incident.weapon,
-    ), ["incident_id", "occurred_at", "police_force", "value_gbp", "offence", "assault",
-        "injury", "weapon"])
+        Incident.offence, Incident.assault, Incident.injury, Incident.weapon, Incident.mo_tags,
+        Store.lat, Store.lon,
+    ).join(Store, Store.id == Incident.store_id), ["incident_id", "occurred_at", "police_force",
+                                                  "value_gbp", "offence", "assault", "injury",
+                                                  "weapon", "mo_tags", "lat", "lon"])
     incidents["violent"] = (
         incidents["offence"].isin(VIOLENT_OFFENCES)
         | incidents["assault"].eq(True) | incidents["injury"].eq(True)
         | (incidents["weapon"].notna() & incidents["weapon"].ne("none"))
     )
-    incidents = incidents[["incident_id", "occurred_at", "police_force", "value_gbp", "violent"]]
+    incidents = incidents[["incident_id", "occurred_at", "police_force", "value_gbp", "violent",
+                           "lat", "lon", "offence", "mo_tags"]]
     incidents["value_gbp"] = incidents["value_gbp"].astype(float)
     incidents["occurred_at"] = pd.to_datetime(incidents["occurred_at"])
     persons = _frame(conn, select(
@@ -307,7 +363,9 @@ def _load(conn: Connection) -> _Inputs:
         VehicleMention.vrm_normalised, VehicleMention.vrm_pattern, VehicleMention.partial,
         VehicleMention.make, VehicleMention.model, VehicleMention.colour,
     ), list(VEHICLE_MENTION_COLUMNS))
-    return _Inputs(incidents=incidents, persons=persons, vehicles=vehicles)
+    items = _frame(conn, select(Item.incident_id, Item.category).where(Item.category.is_not(None)),
+                   ["incident_id", "category"])
+    return _Inputs(incidents=incidents, persons=persons, vehicles=vehicles, items=items)
 
 
 def _frame(conn: Connection, statement: Executable, columns: list[str]) -> pd.DataFrame:

@@ -1,18 +1,39 @@
-"""Organised crime groups: offenders who act together, found in the co-offending network.
+"""Organised crime groups: communities in the network of identified offenders.
 
-First version: connected components. Two identified offenders are linked when they appear
-in the same incident (co-offending) or in incidents that mention the same vehicle. A
-component of at least ``min_members`` offenders is a group. The Leiden issue replaces the
-components with communities (Traag et al. 2019) on a weighted graph; the inputs and the
-output frame stay as they are.
+The offender graph has one node per identified offender (a name or a PNC id: nobody can act
+on "unnamed male, 25-35" as a group member) and three kinds of weighted edge:
 
-Two guards keep components from swallowing the country:
+* **co-offending** — the two were named in the same incident: ``co_offending_weight`` per
+  incident;
+* **shared vehicle** — both were seen with the same vehicle: ``vehicle_weight`` per vehicle,
+  never through a *hub* (below);
+* **spree** — their incidents were linked by the series model as one spree (within
+  ``spree_days`` and at ``spree_probability`` or more): ``spree_weight`` per linked pair. Off
+  by default: on a million-incident scenario two gangs with the same habits working the same
+  towns on the same day were tied more often than one gang's members were joined (measured:
+  group ARI 0.15 with weight 0.02, against 0.16 without; series F1 0.35 against 0.35).
 
-* a vehicle seen with more than ``max_vehicle_offenders`` distinct identified offenders (a
-  taxi, a misread plate, a shared family car) builds no edges at all (see ``hub_vehicles``);
-* only identified offenders (a name or a PNC id) are nodes. A described-only offender is a
-  singleton seen once: it cannot join anything beyond its own incident, and nobody can act
-  on "unnamed male, 25-35" as a group member, so it is left out of groups altogether.
+Groups are the communities that Leiden (Traag, Waltman & van Eck 2019) finds with the
+modularity (RB configuration) quality function, with a fixed seed so that a run is
+repeatable. Modularity cannot resolve communities whose internal weight is below about
+√(2W), W the graph's total weight (Fortunato & Barthélemy 2007): on a national graph it would
+merge small gangs. So the resolution grows as √(W / ``resolution_weight``) once W passes
+``resolution_weight`` (about a 200,000-incident scenario's graph), which keeps the smallest
+resolvable group the same size however much data there is (γ ≈ 3 at a million incidents).
+The constant Potts model (``quality="cpm"``) has no such limit and is the alternative. Unlike
+Louvain, Leiden keeps every community connected. A community of at least ``min_members``
+offenders is a group. A member's *strength* is the share of its edge weight that stays inside
+its group (1.0: all its ties are to fellow members); a member with less than ``min_strength``
+is left out. Vehicle edges are shared out: each offender gets ``vehicle_weight`` from a
+vehicle in all, however many others were seen with it.
+
+Hubs must not swallow the network. A vehicle seen with many people who otherwise have nothing
+to do with each other (a taxi, a hire van, a misread plate) is a hub: it builds no edge. It
+is measured by the co-offending components its offenders fall into: a hub touches more than
+``hub_components`` of them, and nearly as many components as offenders (``hub_share``). A
+gang's own car, seen with the same few people again and again, touches few. A store never
+links anyone by itself; only a spree (close in time, alike in MO) does, and weakly, so a
+busy store hit by everyone merges nobody.
 """
 
 from __future__ import annotations
@@ -21,6 +42,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 import igraph as ig
+import leidenalg
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -31,9 +53,12 @@ from crimelink.errors import InvalidValue
 __all__ = [
     "GroupDetection",
     "GroupSettings",
+    "IntArray",
     "connected_components",
     "detect_groups",
+    "group_affinity",
     "hub_vehicles",
+    "offender_graph",
     "star_edges",
 ]
 
@@ -44,17 +69,36 @@ IntArray = npt.NDArray[np.int64]
 class GroupSettings:
     """How groups are found; stored with each analysis run."""
 
-    method: str = "connected components of co-offending and shared vehicles"
+    method: str = "Leiden communities (modularity) of co-offending, shared vehicles and sprees"
     min_members: int = 3
-    max_vehicle_offenders: int = 8
+    min_strength: float = 0.5  # a member with most of its ties outside the community is left out
+    co_offending_weight: float = 1.0
+    vehicle_weight: float = 0.5
+    spree_weight: float = 0.0  # off: at national scale, gangs with the same habits in the same towns got tied
+    spree_days: float = 2.0
+    spree_probability: float = 0.9
+    quality: str = "modularity"  # or "cpm": the constant Potts model (no resolution limit)
+    resolution: float = 1.0
+    resolution_weight: float = 14_000.0  # beyond this total edge weight, the resolution grows (below)
+    iterations: int = 2  # Leiden passes (leidenalg's default); more change little, cost much at scale
+    seed: int = 42
+    hub_components: int = 4
+    hub_share: float = 0.75
+    normalise_vehicles: bool = True
+    max_vehicle_offenders: int = 400  # beyond this even a gang's car is not evidence of anything
 
 
 @dataclass(frozen=True)
 class GroupDetection:
-    """``members``: group_id, offender_id, strength. ``groups``: group_id, label."""
+    """``members``: group_id, offender_id, strength. ``groups``: group_id, label.
+
+    ``edges``: source, target (offender ids, source < target), weight, co_offending,
+    vehicles, sprees — the offender graph the groups were found in, for centrality and charts.
+    """
 
     members: pd.DataFrame
     groups: pd.DataFrame
+    edges: pd.DataFrame
 
 
 def connected_components(vertices: int, edges: IntArray) -> IntArray:
@@ -84,67 +128,176 @@ def star_edges(frame: pd.DataFrame, by: str | list[str], node: str) -> IntArray:
     ).astype(np.int64)
 
 
+def _clique_pairs(frame: pd.DataFrame, by: str, node: str) -> pd.DataFrame:
+    """Every pair (a < b) of distinct ``node`` values sharing a ``by`` value, once per ``by``."""
+    f = frame[[by, node]].drop_duplicates()
+    pairs = f.merge(f, on=by, suffixes=("_a", "_b"))
+    pairs = pairs[pairs[f"{node}_a"] < pairs[f"{node}_b"]]
+    return pd.DataFrame({"source": pairs[f"{node}_a"].to_numpy(), "target": pairs[f"{node}_b"].to_numpy(),
+                         by: pairs[by].to_numpy()})
+
+
+def _named(offenders: pd.DataFrame, appearances: pd.DataFrame) -> pd.DataFrame:
+    named = offenders.loc[offenders["named"].astype(bool), "offender_id"]
+    seen = appearances[appearances["offender_id"].isin(named)][["offender_id", "incident_id"]]
+    return seen.drop_duplicates()
+
+
 def hub_vehicles(
     *, offenders: pd.DataFrame, appearances: pd.DataFrame, sightings: pd.DataFrame,
-    max_offenders: int,
+    settings: GroupSettings | None = None, max_offenders: int | None = None,
 ) -> set[int]:
-    """Vehicles seen with more than ``max_offenders`` distinct identified offenders.
+    """Vehicles seen with many identified offenders who otherwise never offend together.
 
-    Such a vehicle says little about who works with whom, and linking through it would merge
-    unrelated people (the hub problem of every link chart). Counting only identified
-    offenders keeps a gang's own car, reported mostly with descriptions, from looking busy.
+    ``max_offenders`` (old interface) overrides ``settings.max_vehicle_offenders``.
     """
-    pairs = _vehicle_offenders(offenders, appearances, sightings)
-    counts = pairs.groupby("vehicle_id")["offender_id"].nunique()
-    return {int(v) for v in counts.index[counts > max_offenders]}
+    settings = settings or GroupSettings()
+    limit = settings.max_vehicle_offenders if max_offenders is None else max_offenders
+    seen = _named(offenders, appearances)
+    pairs = sightings[["vehicle_id", "incident_id"]].merge(seen, on="incident_id")
+    pairs = pairs[["vehicle_id", "offender_id"]].drop_duplicates()
+    if pairs.empty:
+        return set()
+    ids = np.sort(seen["offender_id"].unique())
+    node_of = pd.Series(np.arange(ids.size, dtype=np.int64), index=ids)
+    co = star_edges(seen.assign(node=seen["offender_id"].map(node_of)), "incident_id", "node")
+    component = pd.Series(connected_components(ids.size, co), index=ids)
+    stats = pairs.assign(component=pairs["offender_id"].map(component)).groupby("vehicle_id").agg(
+        offenders=("offender_id", "nunique"), components=("component", "nunique"))
+    hub = (stats["offenders"] > limit) | (
+        (stats["components"] > settings.hub_components)
+        & (stats["components"] >= settings.hub_share * stats["offenders"])
+    )
+    return {int(v) for v in stats.index[hub]}
+
+
+def offender_graph(
+    *, offenders: pd.DataFrame, appearances: pd.DataFrame, sightings: pd.DataFrame,
+    links: pd.DataFrame | None = None, ignore_vehicles: Collection[int] = (),
+    settings: GroupSettings | None = None,
+) -> pd.DataFrame:
+    """The weighted offender graph: source, target, weight, co_offending, vehicles, sprees."""
+    settings = settings or GroupSettings()
+    seen = _named(offenders, appearances)
+    parts = []
+    co = _clique_pairs(seen, "incident_id", "offender_id")
+    parts.append(co.groupby(["source", "target"]).size().rename("co_offending"))
+    shared = sightings[~sightings["vehicle_id"].isin(list(ignore_vehicles))][["vehicle_id", "incident_id"]]
+    by_vehicle = shared.merge(seen, on="incident_id")[["vehicle_id", "offender_id"]].drop_duplicates()
+    veh = _clique_pairs(by_vehicle, "vehicle_id", "offender_id")
+    parts.append(veh.groupby(["source", "target"]).size().rename("vehicles"))
+    # each offender gets ``vehicle_weight`` from a vehicle in all, shared among its companions
+    riders = by_vehicle.groupby("vehicle_id").size()
+    veh["share"] = 1.0 / np.maximum(veh["vehicle_id"].map(riders).to_numpy(dtype=float) - 1.0, 1.0)
+    parts.append(veh.groupby(["source", "target"])["share"].sum().rename("vehicle_share"))
+    if links is not None and not links.empty:
+        strong = links[(links["probability"] >= settings.spree_probability) & (links["days"] <= settings.spree_days)]
+        a = strong[["incident_a", "incident_b"]].merge(seen.rename(columns={"incident_id": "incident_a"}),
+                                                      on="incident_a")
+        ab = a.merge(seen.rename(columns={"incident_id": "incident_b", "offender_id": "other"}), on="incident_b")
+        ab = ab[ab["offender_id"] != ab["other"]]
+        spree = pd.DataFrame({"source": np.minimum(ab["offender_id"], ab["other"]).to_numpy(),
+                              "target": np.maximum(ab["offender_id"], ab["other"]).to_numpy()})
+        parts.append(spree.groupby(["source", "target"]).size().rename("sprees"))
+    edges = pd.concat(parts, axis=1).fillna(0).reset_index()
+    for column in ("co_offending", "vehicles", "sprees"):
+        edges[column] = edges[column].astype(np.int64) if column in edges else 0
+    shares = edges["vehicle_share"] if settings.normalise_vehicles else edges["vehicles"]
+    edges["weight"] = (settings.co_offending_weight * edges["co_offending"]
+                       + settings.vehicle_weight * shares
+                       + settings.spree_weight * np.minimum(edges["sprees"], 4))
+    edges = edges[edges["weight"] > 0]  # a tie of a kind weighted 0 (sprees, by default) is no tie
+    return edges[["source", "target", "weight", "co_offending", "vehicles", "sprees"]].sort_values(
+        ["source", "target"], ignore_index=True)
+
+
+def leiden(
+    nodes: npt.NDArray[np.int64], edges: pd.DataFrame, *, resolution: float, seed: int, iterations: int = 2,
+    quality: str = "modularity",
+) -> IntArray:
+    """Leiden community of each node (ids ``nodes``) on the weighted ``edges`` (source, target, weight)."""
+    if nodes.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    index = pd.Index(nodes)
+    graph = ig.Graph(n=nodes.size, edges=np.column_stack(
+        [index.get_indexer(edges["source"]), index.get_indexer(edges["target"])]).tolist())
+    graph.es["weight"] = edges["weight"].astype(float).tolist()
+    kind = leidenalg.CPMVertexPartition if quality == "cpm" else leidenalg.RBConfigurationVertexPartition
+    partition = leidenalg.find_partition(
+        graph, kind, weights="weight",
+        resolution_parameter=resolution, seed=seed, n_iterations=iterations,
+    )
+    return np.asarray(partition.membership, dtype=np.int64)
 
 
 def detect_groups(
     *, offenders: pd.DataFrame, appearances: pd.DataFrame, sightings: pd.DataFrame,
     ignore_vehicles: Collection[int] = (), settings: GroupSettings | None = None,
+    links: pd.DataFrame | None = None,
 ) -> GroupDetection:
-    """Groups of identified offenders linked by co-offending or a shared vehicle.
+    """Groups of identified offenders: Leiden communities of the offender graph.
 
     Args:
         offenders: offender_id, named (bool).
         appearances: offender_id, incident_id, police_force — one row per offender and incident.
         sightings: vehicle_id, incident_id — one row per vehicle and incident.
         ignore_vehicles: hubs that build no edges (``hub_vehicles``).
+        links: incident_a, incident_b, probability, days — linked incident pairs (spree edges).
 
-    Group ids run from 1 in order of each group's lowest offender id, so that they are the
+    Group ids run from 1 in order of each group's lowest offender id, so that they stay the
     same from one run to the next while the data only grows.
     """
     settings = settings or GroupSettings()
-    named = offenders.loc[offenders["named"].astype(bool), "offender_id"].sort_values().to_numpy()
-    node_of = pd.Series(np.arange(len(named), dtype=np.int64), index=named)
-    seen = appearances[appearances["offender_id"].isin(named)][["offender_id", "incident_id"]]
-    seen = seen.drop_duplicates().assign(node=lambda f: f["offender_id"].map(node_of))
-    co_offending = star_edges(seen, "incident_id", "node")
-    shared = _vehicle_offenders(offenders, appearances, sightings)
-    shared = shared[~shared["vehicle_id"].isin(list(ignore_vehicles))]
-    shared = shared.assign(node=shared["offender_id"].map(node_of))
-    by_vehicle = star_edges(shared, "vehicle_id", "node")
-    membership = connected_components(len(named), np.concatenate([co_offending, by_vehicle]))
-    nodes = pd.DataFrame({"offender_id": named, "component": membership})
-    sizes = nodes.groupby("component")["offender_id"].transform("size")
-    nodes = nodes[sizes >= settings.min_members]
-    order = nodes.groupby("component")["offender_id"].min().sort_values()
+    edges = offender_graph(offenders=offenders, appearances=appearances, sightings=sightings, links=links,
+                           ignore_vehicles=ignore_vehicles, settings=settings)
+    nodes = np.unique(np.concatenate([edges["source"].to_numpy(), edges["target"].to_numpy()])).astype(np.int64)
+    total = float(edges["weight"].sum())
+    gamma = settings.resolution * (max(1.0, np.sqrt(total / settings.resolution_weight))
+                                   if settings.quality == "modularity" else 1.0)
+    community = pd.Series(leiden(nodes, edges, resolution=gamma, seed=settings.seed,
+                                 iterations=settings.iterations, quality=settings.quality), index=nodes)
+    strength = _strength(pd.DataFrame({"group_id": community.to_numpy(), "offender_id": community.index}), edges)
+    community = community[strength >= settings.min_strength]
+    sizes = community.map(community.value_counts())
+    kept = community[sizes >= settings.min_members]
+    order = pd.Series(kept.index, index=kept.to_numpy()).groupby(level=0).min().sort_values()
     group_of = pd.Series(np.arange(1, len(order) + 1, dtype=np.int64), index=order.index)
-    members = pd.DataFrame(
-        {"group_id": nodes["component"].map(group_of).to_numpy(),
-         "offender_id": nodes["offender_id"].to_numpy(), "strength": 1.0}
-    ).sort_values(["group_id", "offender_id"], ignore_index=True)
-    return GroupDetection(members=members, groups=_labels(members, appearances))
+    members = pd.DataFrame({"group_id": kept.map(group_of).to_numpy(dtype=np.int64),
+                            "offender_id": kept.index.to_numpy(dtype=np.int64)})
+    members["strength"] = _strength(members, edges)
+    members = members.sort_values(["group_id", "offender_id"], ignore_index=True)
+    return GroupDetection(members=members, groups=_labels(members, appearances), edges=edges)
 
 
-def _vehicle_offenders(
-    offenders: pd.DataFrame, appearances: pd.DataFrame, sightings: pd.DataFrame
-) -> pd.DataFrame:
-    """Distinct (vehicle, identified offender) pairs: the offender was in an incident with it."""
-    named = offenders.loc[offenders["named"].astype(bool), "offender_id"]
-    people = appearances[appearances["offender_id"].isin(named)][["offender_id", "incident_id"]]
-    pairs = sightings[["vehicle_id", "incident_id"]].merge(people, on="incident_id")
-    return pairs[["vehicle_id", "offender_id"]].drop_duplicates()
+def _strength(members: pd.DataFrame, edges: pd.DataFrame) -> npt.NDArray[np.float64]:
+    """Share of each member's edge weight that joins it to fellow members."""
+    group = members.set_index("offender_id")["group_id"]
+    both = pd.concat([edges[["source", "target", "weight"]],
+                      edges.rename(columns={"source": "target", "target": "source"})[["source", "target", "weight"]]])
+    both = both[both["source"].isin(group.index)]
+    inside = both["target"].map(group).eq(both["source"].map(group))
+    total = both.groupby("source")["weight"].sum()
+    within = both[inside.to_numpy()].groupby("source")["weight"].sum()
+    share = (within / total).reindex(members["offender_id"]).fillna(0.0)
+    rounded: npt.NDArray[np.float64] = np.round(share.to_numpy(dtype=np.float64), 4)
+    return rounded
+
+
+def group_affinity(detection: GroupDetection) -> pd.Series:
+    """For every offender in the graph with a tie to a group: the group holding most of its
+    edge weight (its own, for most members), indexed by offender id."""
+    group = detection.members.set_index("offender_id")["group_id"]
+    edges = detection.edges
+    both = pd.concat([edges[["source", "target", "weight"]],
+                      edges.rename(columns={"source": "target", "target": "source"})[["source", "target", "weight"]]])
+    both = both.assign(group=both["target"].map(group)).dropna(subset=["group"])
+    if both.empty:
+        return pd.Series(dtype=np.int64)
+    weights = both.groupby(["source", "group"])["weight"].sum().reset_index()
+    weights = weights.sort_values(["source", "weight", "group"], ascending=[True, False, True])
+    best = weights.drop_duplicates("source").set_index("source")["group"].astype(np.int64)
+    best.index = best.index.astype(np.int64)
+    return best
 
 
 def _labels(members: pd.DataFrame, appearances: pd.DataFrame) -> pd.DataFrame:
@@ -155,11 +308,9 @@ def _labels(members: pd.DataFrame, appearances: pd.DataFrame) -> pd.DataFrame:
     seen = seen[["group_id", "incident_id", "police_force"]]
     seen = seen.drop_duplicates(["group_id", "incident_id"]).dropna(subset=["police_force"])
     busiest = seen.groupby(["group_id", "police_force"]).size().reset_index(name="n")
-    busiest = busiest.sort_values(
-        ["group_id", "n", "police_force"], ascending=[True, False, True]
-    )
-    top = busiest.groupby("group_id")["police_force"].agg(lambda forces: "/".join(
-        _force_name(f) for f in list(forces)[:2]))
+    busiest = busiest.sort_values(["group_id", "n", "police_force"], ascending=[True, False, True])
+    top = busiest.groupby("group_id")["police_force"].agg(
+        lambda forces: "/".join(force_label(f) for f in list(forces)[:2]))
     sizes = members.groupby("group_id").size()
     labels = [
         f"Group {gid} — {int(sizes[gid])} members" + (f", {top[gid]}" if gid in top.index else "")
@@ -168,7 +319,7 @@ def _labels(members: pd.DataFrame, appearances: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"group_id": sizes.index.to_numpy(), "label": labels})
 
 
-def _force_name(force_id: str) -> str:
+def force_label(force_id: str) -> str:
     """A force as analysts say it: 'West Midlands', not 'West Midlands Police'."""
     try:
         force = police_force(force_id)

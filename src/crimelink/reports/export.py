@@ -36,15 +36,30 @@ __all__ = ["EXPORT_COLUMNS", "export_analysis"]
 
 EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
     "person_links.csv": (
-        "submitter", "incident_ref", "person_ref", "offender_id", "match_probability",
+        "submitter",
+        "incident_ref",
+        "person_ref",
+        "offender_id",
+        "match_probability",
     ),
     "vehicle_links.csv": ("submitter", "incident_ref", "vrm", "vehicle_id", "vrm_normalised"),
     "offenders.csv": (
-        "offender_id", "display_name", "group_id", "incidents", "forces", "value_gbp",
-        "priority_score", "priority_rank",
+        "offender_id",
+        "display_name",
+        "group_id",
+        "incidents",
+        "forces",
+        "value_gbp",
+        "priority_score",
+        "priority_rank",
     ),
     "groups.csv": (
-        "group_id", "members", "incidents", "forces", "value_gbp", "priority_score",
+        "group_id",
+        "members",
+        "incidents",
+        "forces",
+        "value_gbp",
+        "priority_score",
         "priority_rank",
     ),
     "incident_series.csv": ("submitter", "incident_ref", "series_id", "police_force"),
@@ -70,40 +85,67 @@ def export_analysis(*, store: StoreHandle, directory: Path) -> dict[str, int]:
 def _sources(conn: Connection) -> dict[str, Iterable[tuple[Any, ...]]]:
     """Each file's rows as a lazy stream (nothing runs until the file is written)."""
     persons = (
-        select(Organisation.code, Incident.incident_ref, PersonMention.person_ref,
-               PersonMention.id, PersonLink.offender_id, PersonLink.match_probability)
+        select(
+            Organisation.code,
+            Incident.incident_ref,
+            PersonMention.person_ref,
+            PersonMention.id,
+            PersonLink.offender_id,
+            PersonLink.match_probability,
+        )
         .join_from(PersonMention, Incident, PersonMention.incident_id == Incident.id)
         .join(Organisation, Incident.submitter_id == Organisation.id)
         .outerjoin(PersonLink, PersonLink.mention_id == PersonMention.id)
         .order_by(PersonMention.id)
     )
     vehicles = (
-        select(Organisation.code, Incident.incident_ref, VehicleMention.vrm, VehicleMention.id,
-               VehicleLink.vehicle_id, VehicleMention.vrm_normalised)
+        select(
+            Organisation.code,
+            Incident.incident_ref,
+            VehicleMention.vrm,
+            VehicleMention.id,
+            VehicleLink.vehicle_id,
+            VehicleMention.vrm_normalised,
+        )
         .join_from(VehicleMention, Incident, VehicleMention.incident_id == Incident.id)
         .join(Organisation, Incident.submitter_id == Organisation.id)
         .outerjoin(VehicleLink, VehicleLink.mention_id == VehicleMention.id)
         .order_by(VehicleMention.id)
     )
     offenders = select(
-        Offender.id, Offender.display_name, Offender.group_id, Offender.incidents, Offender.forces,
-        Offender.value_gbp, Offender.priority_score, Offender.priority_rank,
+        Offender.id,
+        Offender.display_name,
+        Offender.group_id,
+        Offender.incidents,
+        Offender.forces,
+        Offender.value_gbp,
+        Offender.priority_score,
+        Offender.priority_rank,
     ).order_by(Offender.id)
     groups = select(
-        OffenderGroup.id, OffenderGroup.members, OffenderGroup.incidents, OffenderGroup.forces,
-        OffenderGroup.value_gbp, OffenderGroup.priority_score, OffenderGroup.priority_rank,
+        OffenderGroup.id,
+        OffenderGroup.members,
+        OffenderGroup.incidents,
+        OffenderGroup.forces,
+        OffenderGroup.value_gbp,
+        OffenderGroup.priority_score,
+        OffenderGroup.priority_rank,
     ).order_by(OffenderGroup.id)
     incidents = (
-        select(Organisation.code, Incident.incident_ref, IncidentSeries.series_id,
-               Incident.police_force)
+        select(Organisation.code, Incident.incident_ref, IncidentSeries.series_id, Incident.police_force)
         .join_from(Incident, Organisation, Incident.submitter_id == Organisation.id)
         .outerjoin(IncidentSeries, IncidentSeries.incident_id == Incident.id)
         .order_by(Incident.id)
     )
     return {
         "person_links.csv": (
-            (code, ref, person, f"M{mention}" if offender is None else offender,
-             1.0 if probability is None else probability)
+            (
+                code,
+                ref,
+                person,
+                f"M{mention}" if offender is None else offender,
+                1.0 if probability is None else probability,
+            )
             for code, ref, person, mention, offender, probability in _stream(conn, persons)
         ),
         "vehicle_links.csv": (

@@ -56,7 +56,7 @@ from crimelink.web.errors import HttpProblem, InvalidRequest, MisconfiguredApp, 
 from crimelink.web.rendering import STATIC_DIR, render, templates
 from crimelink.web.security import CSRFMiddleware, SecurityHeadersMiddleware, csrf_token, input_hygiene
 from crimelink.web.views import alerts as alert_views
-from crimelink.web.views import audit, auth, dashboard, groups, incidents, oidc, profiles
+from crimelink.web.views import audit, auth, dashboard, groups, incidents, oidc, patterns, profiles
 from crimelink.web.views import casework_pages as casework_page_views
 from crimelink.web.views import packages as package_views
 
@@ -185,7 +185,7 @@ def create_app(settings: Settings, store: StoreHandle | None = None) -> FastAPI:
     )
     app.add_middleware(SecurityHeadersMiddleware, https=settings.cookie_secure)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-    for module in (auth, oidc, dashboard, incidents, profiles, groups, audit):
+    for module in (auth, oidc, dashboard, incidents, profiles, groups, audit, patterns):
         app.include_router(module.router)
     app.include_router(casework_views.router)
     app.include_router(casework_page_views.router)

@@ -49,4 +49,5 @@ __all__ = [
     "utcnow",
 ]
 
-import crimelink.audit.models  # noqa: F401  (imports this module back: must come last)
+import crimelink.audit.models
+import crimelink.store.models.patterns  # noqa: F401

@@ -1,7 +1,7 @@
 """trust: hash-chained audit log (append-only), login throttling, retention reviews
 
 Revision ID: 2026_11_28_0300
-Revises: 2026_11_28_0100
+Revises: 2026_11_28_0200
 Create Date: 2026-11-28 15:00:00
 
 ``audit_events`` refuses UPDATE and DELETE (and, on PostgreSQL, TRUNCATE) by trigger, and
@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision = '2026_11_28_0300'
-down_revision = '2026_11_28_0100'
+down_revision = '2026_11_28_0200'
 branch_labels = None
 depends_on = None
 

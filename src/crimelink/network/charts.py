@@ -1,0 +1,157 @@
+"""Link charts: offenders, incidents, vehicles, stores and groups as one graph, and its exports.
+
+A chart is plain data: nodes with a kind and a label, edges with the reason they exist (the
+incident that joins an offender to a vehicle, the series model's reason for joining two
+incidents). The web app draws it with Cytoscape.js; analysts take it away as
+
+* **CSV** — one row per edge, with both ends' kinds and labels (opens in any spreadsheet);
+* **GraphML** — the XML graph format Gephi, yEd, Cytoscape desktop and networkx read;
+* **ANX** — the i2 Analyst's Notebook exchange format: a ``Chart`` of ``ChartItem``s, each an
+  ``Entity`` (with an icon type) or a ``Link`` between two entity ids.
+
+Node ids are ``kind:number`` — ``o:12`` an offender, ``i:345`` an incident, ``v:7`` a vehicle,
+``s:8`` a store, ``g:3`` a group — the same ids the expand endpoint takes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from xml.etree import ElementTree as ET
+
+__all__ = ["KINDS", "Chart", "ChartEdge", "ChartNode", "to_anx", "to_csv", "to_graphml"]
+
+KINDS = {"o": "offender", "i": "incident", "v": "vehicle", "s": "store", "g": "group"}
+# i2 standard icon types for each kind of node
+_ANX_ICONS = {"offender": "Person", "incident": "Event", "vehicle": "Car", "store": "Shop", "group": "Organisation"}
+
+
+@dataclass
+class ChartNode:
+    id: str
+    kind: str
+    label: str
+    when: datetime | None = None  # incidents: when it happened (the chart's date filter)
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ChartEdge:
+    source: str
+    target: str
+    kind: str  # "named in", "seen at", "at", "member of", "series link"
+    why: str
+    when: datetime | None = None
+    weight: float = 1.0
+
+    @property
+    def id(self) -> str:
+        return f"{self.source}|{self.kind}|{self.target}"
+
+
+@dataclass
+class Chart:
+    """Nodes and edges, each added once (later additions of the same id are ignored)."""
+
+    title: str = ""
+    nodes: dict[str, ChartNode] = field(default_factory=dict)
+    edges: dict[str, ChartEdge] = field(default_factory=dict)
+
+    def node(self, node: ChartNode) -> None:
+        self.nodes.setdefault(node.id, node)
+
+    def edge(self, edge: ChartEdge) -> None:
+        if edge.source in self.nodes and edge.target in self.nodes:
+            self.edges.setdefault(edge.id, edge)
+
+    def between(self, start: datetime | None, end: datetime | None) -> Chart:
+        """The chart without incidents (and their edges) outside ``start``-``end``, and
+        without nodes left with no edge (the chart's root aside: the first node)."""
+        if start is None and end is None:
+            return self
+        def inside(when: datetime | None) -> bool:
+            return when is None or ((start is None or when >= start) and (end is None or when <= end))
+        kept = Chart(title=self.title)
+        for node in self.nodes.values():
+            if node.kind != "incident" or inside(node.when):
+                kept.node(node)
+        for edge in self.edges.values():
+            if inside(edge.when):
+                kept.edge(edge)
+        linked = {e.source for e in kept.edges.values()} | {e.target for e in kept.edges.values()}
+        root = next(iter(self.nodes), None)
+        kept.nodes = {k: n for k, n in kept.nodes.items() if k in linked or k == root}
+        return kept
+
+
+def _stamp(when: datetime | None) -> str:
+    return "" if when is None else when.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def to_csv(chart: Chart) -> str:
+    """One row per edge: both ends, the kind of link, why it exists, and when."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["source_id", "source_kind", "source_label", "link", "target_id", "target_kind",
+                     "target_label", "why", "when"])
+    for e in chart.edges.values():
+        s, t = chart.nodes[e.source], chart.nodes[e.target]
+        writer.writerow([s.id, s.kind, s.label, e.kind, t.id, t.kind, t.label, e.why, _stamp(e.when)])
+    return out.getvalue()
+
+
+def to_graphml(chart: Chart) -> str:
+    """GraphML with kind, label, when (and why, for edges) as declared attributes."""
+    ns = "http://graphml.graphdrawing.org/xmlns"
+    ET.register_namespace("", ns)
+    root = ET.Element(f"{{{ns}}}graphml")
+    keys = [("kind", "node"), ("label", "node"), ("when", "node"), ("kind", "edge"), ("why", "edge"),
+            ("when", "edge"), ("weight", "edge")]
+    for name, domain in keys:
+        ET.SubElement(root, f"{{{ns}}}key", {"id": f"{domain[0]}_{name}", "for": domain, "attr.name": name,
+                                             "attr.type": "double" if name == "weight" else "string"})
+    graph = ET.SubElement(root, f"{{{ns}}}graph", {"id": chart.title or "chart", "edgedefault": "undirected"})
+    for n in chart.nodes.values():
+        el = ET.SubElement(graph, f"{{{ns}}}node", {"id": n.id})
+        for name, value in (("kind", n.kind), ("label", n.label), ("when", _stamp(n.when))):
+            ET.SubElement(el, f"{{{ns}}}data", {"key": f"n_{name}"}).text = value
+    for k, e in enumerate(chart.edges.values()):
+        el = ET.SubElement(graph, f"{{{ns}}}edge", {"id": f"e{k}", "source": e.source, "target": e.target})
+        for name, value in (("kind", e.kind), ("why", e.why), ("when", _stamp(e.when)), ("weight", f"{e.weight:g}")):
+            ET.SubElement(el, f"{{{ns}}}data", {"key": f"e_{name}"}).text = value
+    return ET.tostring(root, encoding="unicode", xml_declaration=True)
+
+
+def to_anx(chart: Chart) -> str:
+    """The chart as i2 Analyst's Notebook exchange XML (ANX): entities with icons, then links."""
+    root = ET.Element("Chart", {"Rigorous": "false", "IdReferenceLinking": "false"})
+    types = ET.SubElement(root, "EntityTypeCollection")
+    for icon_type in sorted(set(_ANX_ICONS.values())):
+        ET.SubElement(types, "EntityType", {"Name": icon_type, "IconFile": icon_type})
+    link_types = ET.SubElement(root, "LinkTypeCollection")
+    for name in sorted({e.kind for e in chart.edges.values()}):
+        ET.SubElement(link_types, "LinkType", {"Name": name, "Colour": "0"})
+    items = ET.SubElement(root, "ChartItemCollection")
+    for n in chart.nodes.values():
+        attrs = {"Label": n.label, "DateSet": "true" if n.when else "false"}
+        if n.when:
+            attrs.update(DateTime=_stamp(n.when), TimeSet="true")
+        item = ET.SubElement(items, "ChartItem", attrs)
+        ET.SubElement(item, "Description").text = n.detail.get("description", KINDS.get(n.id[0], n.kind))
+        end = ET.SubElement(item, "End")
+        entity = ET.SubElement(end, "Entity", {"EntityId": n.id, "Identity": n.id, "LabelIsIdentity": "false"})
+        icon = ET.SubElement(entity, "Icon")
+        ET.SubElement(icon, "IconStyle", {"Type": _ANX_ICONS.get(n.kind, "Person")})
+    for e in chart.edges.values():
+        attrs = {"Label": e.kind, "DateSet": "true" if e.when else "false"}
+        if e.when:
+            attrs.update(DateTime=_stamp(e.when), TimeSet="true")
+        item = ET.SubElement(items, "ChartItem", attrs)
+        ET.SubElement(item, "Description").text = e.why
+        link = ET.SubElement(item, "Link", {"End1Id": e.source, "End2Id": e.target})
+        ET.SubElement(link, "LinkStyle", {"Type": e.kind, "ArrowStyle": "ArrowNone", "Strength": "Confirmed",
+                                          "LineWidth": "1"})
+    return ET.tostring(root, encoding="unicode", xml_declaration=True)

@@ -1,0 +1,386 @@
+"""Link charts from the store: the neighbourhood of an offender, group, vehicle, incident or store.
+
+A chart is built around a *root* node (``o:12``, ``g:3``, ``v:7``, ``i:345``, ``s:8``): its
+incidents (the latest ``CHART_INCIDENTS`` within the date window), the people named in them,
+the vehicles noted, the stores, the group, and the series links between the incidents.
+Expanding a node builds that node's own, smaller neighbourhood, which the page merges in.
+
+Visibility follows ``crimelink.access.policy`` for every node: incidents as on a profile
+(retailers see only their own), offenders, vehicles and groups by their filters. A root the
+viewer may not see does not exist (``NotFound``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from datetime import date, datetime, time
+from typing import Any
+
+import h3
+from pydantic import BaseModel
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from crimelink.access.policy import (
+    Viewer,
+    group_filter,
+    incident_filter,
+    offender_filter,
+    profile_incident_filter,
+    vehicle_filter,
+)
+from crimelink.errors import NotFound
+from crimelink.geography import ATTRIBUTION
+from crimelink.network.charts import KINDS, Chart, ChartEdge, ChartNode, to_anx, to_csv, to_graphml
+from crimelink.store.models import (
+    GroupMember,
+    Incident,
+    Offender,
+    OffenderGroup,
+    Organisation,
+    PersonLink,
+    PersonMention,
+    Store,
+    Vehicle,
+    VehicleLink,
+    VehicleMention,
+)
+from crimelink.store.models.patterns import Hotspot, SeriesLink
+from crimelink.web.errors import InvalidRequest
+
+TILES_ENV = "CRIMELINK_MAP_TILES"  # e.g. https://tile.example/{z}/{x}/{y}.png; unset: no tiles (offline)
+TILES_ATTRIBUTION_ENV = "CRIMELINK_MAP_TILES_ATTRIBUTION"
+MAP_POINTS = 2000
+MAP_CELLS = 600
+CHART_INCIDENTS = 150
+EXPAND_INCIDENTS = 40
+EXPORTS = {"csv": "text/csv", "graphml": "application/graphml+xml", "anx": "application/xml"}
+
+
+class ChartNodeOut(BaseModel):
+    id: str
+    kind: str
+    label: str
+    when: datetime | None
+    href: str | None
+    detail: dict[str, Any]
+
+
+class ChartEdgeOut(BaseModel):
+    id: str
+    source: str
+    target: str
+    kind: str
+    why: str
+    when: datetime | None
+
+
+class ChartView(BaseModel):
+    root: str
+    title: str
+    start: date | None
+    end: date | None
+    truncated: bool  # more incidents than the chart shows: narrow the dates
+    nodes: list[ChartNodeOut]
+    edges: list[ChartEdgeOut]
+
+
+def parse_node(node: str) -> tuple[str, int]:
+    """``"g:3"`` → ("group", 3); :class:`InvalidRequest` for anything else."""
+    prefix, _, number = node.partition(":")
+    if prefix not in KINDS or not number.isdigit():
+        raise InvalidRequest("a chart node is kind:id, kind one of o, g, v, i, s", node=node)
+    return KINDS[prefix], int(number)
+
+
+class _Builder:
+    def __init__(self, db_session: Session, viewer: Viewer, start: date | None, end: date | None, limit: int) -> None:
+        self.db, self.viewer, self.limit = db_session, viewer, limit
+        self.start = datetime.combine(start, time.min) if start else None
+        self.end = datetime.combine(end, time.max) if end else None
+        self.chart = Chart()
+        self.truncated = False
+
+    def incidents(self, ids: Select[Any]) -> list[int]:
+        """Add the visible incidents among ``ids`` in the window, latest first, up to the limit."""
+        query = (select(Incident.id, Incident.incident_ref, Incident.occurred_at, Incident.offence, Incident.value_gbp,
+                        Incident.police_force, Organisation.code, incident_filter(self.viewer).label("openable"))
+                 .join(Organisation, Organisation.id == Incident.submitter_id)
+                 .where(Incident.id.in_(ids), profile_incident_filter(self.viewer)))
+        if self.start:
+            query = query.where(Incident.occurred_at >= self.start)
+        if self.end:
+            query = query.where(Incident.occurred_at <= self.end)
+        query = query.order_by(Incident.occurred_at.desc(), Incident.id.desc()).limit(self.limit + 1)
+        rows = self.db.execute(query).all()
+        self.truncated |= len(rows) > self.limit
+        for r in rows[: self.limit]:
+            self.chart.node(ChartNode(f"i:{r.id}", "incident", f"{r.code}/{r.incident_ref}", r.occurred_at, {
+                "offence": r.offence, "value_gbp": r.value_gbp, "force": r.police_force,
+                "openable": bool(r.openable), "description": f"{r.offence} on {r.occurred_at:%d %b %Y}"}))
+        return [r.id for r in rows[: self.limit]]
+
+    def people(self, incident_ids: list[int]) -> list[int]:
+        rows = self.db.execute(
+            select(PersonLink.offender_id, PersonMention.incident_id, Offender.display_name, Offender.named)
+            .join(PersonMention, PersonMention.id == PersonLink.mention_id)
+            .join(Offender, Offender.id == PersonLink.offender_id)
+            .where(PersonMention.incident_id.in_(incident_ids), offender_filter(self.viewer))
+        ).all()
+        for r in rows:
+            label = r.display_name if r.named else f"{r.display_name} (described)"
+            self.chart.node(ChartNode(f"o:{r.offender_id}", "offender", label, None, {"named": bool(r.named)}))
+            self._edge(f"o:{r.offender_id}", f"i:{r.incident_id}", "named in")
+        return sorted({r.offender_id for r in rows})
+
+    def vehicles(self, incident_ids: list[int]) -> None:
+        rows = self.db.execute(
+            select(VehicleLink.vehicle_id, VehicleMention.incident_id, Vehicle.vrm, VehicleMention.vrm.label("read"),
+                   Vehicle.colour, Vehicle.make, Vehicle.model)
+            .join(VehicleMention, VehicleMention.id == VehicleLink.mention_id)
+            .join(Vehicle, Vehicle.id == VehicleLink.vehicle_id)
+            .where(VehicleMention.incident_id.in_(incident_ids), vehicle_filter(self.viewer))
+        ).all()
+        for r in rows:
+            look = " ".join(p for p in (r.colour, r.make, r.model) if p)
+            self.chart.node(ChartNode(f"v:{r.vehicle_id}", "vehicle", r.vrm or r.read, None, {"description": look}))
+            self._edge(f"v:{r.vehicle_id}", f"i:{r.incident_id}", "seen at", prefix=f"{r.read} noted")
+
+    def stores(self, incident_ids: list[int]) -> None:
+        rows = self.db.execute(select(Incident.id, Store.id.label("store_id"), Store.name, Store.lat, Store.lon)
+                               .join(Store, Store.id == Incident.store_id).where(Incident.id.in_(incident_ids))).all()
+        for r in rows:
+            self.chart.node(ChartNode(f"s:{r.store_id}", "store", r.name or f"store {r.store_id}", None,
+                                      {"lat": r.lat, "lon": r.lon}))
+            self._edge(f"i:{r.id}", f"s:{r.store_id}", "at")
+
+    def groups(self, offender_ids: Iterable[int]) -> None:
+        if not self.viewer.sees_groups:
+            return
+        rows = self.db.execute(
+            select(GroupMember.group_id, GroupMember.offender_id, GroupMember.strength, OffenderGroup.label)
+            .join(OffenderGroup, OffenderGroup.id == GroupMember.group_id)
+            .where(GroupMember.offender_id.in_(list(offender_ids)), group_filter(self.viewer))
+        ).all()
+        for r in rows:
+            self.chart.node(ChartNode(f"g:{r.group_id}", "group", r.label, None, {}))
+            self.chart.edge(ChartEdge(f"o:{r.offender_id}", f"g:{r.group_id}", "member of",
+                                      f"member of {r.label} (strength {r.strength:.2f})"))
+
+    def series_links(self, incident_ids: list[int]) -> None:
+        rows = self.db.execute(select(SeriesLink).where(SeriesLink.incident_a.in_(incident_ids),
+                                                        SeriesLink.incident_b.in_(incident_ids))).scalars().all()
+        for link in rows:
+            a, b = self.chart.nodes.get(f"i:{link.incident_a}"), self.chart.nodes.get(f"i:{link.incident_b}")
+            when = max(a.when, b.when) if a and b and a.when and b.when else None
+            self.chart.edge(ChartEdge(f"i:{link.incident_a}", f"i:{link.incident_b}", "series link",
+                                      f"series {link.series_id}: {link.reason} (p = {link.probability:.2f})", when))
+
+    def _edge(self, source: str, target: str, kind: str, prefix: str = "") -> None:
+        incident = self.chart.nodes.get(target if target.startswith("i:") else source)
+        if incident is None:
+            return
+        verb = {"named in": "named in", "seen at": "at", "at": "at"}[kind]
+        when = incident.when
+        text = f"{prefix or verb} {incident.label}" if kind != "at" else f"{incident.label} at this store"
+        why = f"{text} on {when:%d %b %Y}" if when else text
+        self.chart.edge(ChartEdge(source, target, kind, why, when))
+
+    def around(self, incident_ids: list[int]) -> list[int]:
+        offenders = self.people(incident_ids)
+        self.vehicles(incident_ids)
+        self.stores(incident_ids)
+        self.groups(offenders)
+        self.series_links(incident_ids)
+        return offenders
+
+
+def _incidents_of(kind: str, entity_id: int) -> Select[Any]:
+    if kind == "offender":
+        return (select(PersonMention.incident_id).join(PersonLink, PersonLink.mention_id == PersonMention.id)
+                .where(PersonLink.offender_id == entity_id))
+    if kind == "group":
+        members = select(GroupMember.offender_id).where(GroupMember.group_id == entity_id)
+        return (select(PersonMention.incident_id).join(PersonLink, PersonLink.mention_id == PersonMention.id)
+                .where(PersonLink.offender_id.in_(members)))
+    if kind == "vehicle":
+        return (select(VehicleMention.incident_id).join(VehicleLink, VehicleLink.mention_id == VehicleMention.id)
+                .where(VehicleLink.vehicle_id == entity_id))
+    if kind == "store":
+        return select(Incident.id).where(Incident.store_id == entity_id)
+    linked = select(SeriesLink.incident_b).where(SeriesLink.incident_a == entity_id).union(
+        select(SeriesLink.incident_a).where(SeriesLink.incident_b == entity_id), select(Incident.id).where(
+            Incident.id == entity_id))
+    return select(linked.subquery().c[0])
+
+
+def _check_root(db_session: Session, viewer: Viewer, kind: str, entity_id: int) -> str:
+    """The root's title; :class:`NotFound` where the viewer may not see it."""
+    title: str | None
+    if kind == "offender":
+        title = db_session.scalar(select(Offender.display_name).where(Offender.id == entity_id,
+                                                                      offender_filter(viewer)))
+    elif kind == "group":
+        title = db_session.scalar(select(OffenderGroup.label).where(OffenderGroup.id == entity_id,
+                                                                    group_filter(viewer)))
+    elif kind == "vehicle":
+        found = db_session.execute(select(Vehicle.vrm, Vehicle.id).where(Vehicle.id == entity_id,
+                                                                         vehicle_filter(viewer))).first()
+        title = None if found is None else (found.vrm or f"vehicle {entity_id}")
+    elif kind == "incident":
+        title = db_session.scalar(select(Incident.incident_ref).where(Incident.id == entity_id,
+                                                                      profile_incident_filter(viewer)))
+    else:
+        title = db_session.scalar(select(Store.name).where(
+            Store.id == entity_id, Store.id.in_(select(Incident.store_id).where(incident_filter(viewer)))))
+    if title is None:
+        raise NotFound(f"no such {kind}", id=entity_id)
+    return title
+
+
+_HREF = {"offender": "/offenders/{}", "group": "/groups/{}", "vehicle": "/vehicles/{}", "incident": "/incidents/{}"}
+
+
+def _view(builder: _Builder, root: str, title: str, start: date | None, end: date | None) -> ChartView:
+    chart = builder.chart
+    nodes = [ChartNodeOut(id=n.id, kind=n.kind, label=n.label, when=n.when, detail=n.detail,
+                          href=_HREF[n.kind].format(n.id.split(":")[1]) if n.kind in _HREF else None)
+             for n in chart.nodes.values()]
+    edges = [ChartEdgeOut(id=e.id, source=e.source, target=e.target, kind=e.kind, why=e.why, when=e.when)
+             for e in chart.edges.values()]
+    return ChartView(root=root, title=title, start=start, end=end, truncated=builder.truncated, nodes=nodes,
+                     edges=edges)
+
+
+def build_chart(
+    *, db_session: Session, viewer: Viewer, node: str, start: date | None = None, end: date | None = None,
+    expand: bool = False,
+) -> tuple[ChartView, Chart]:
+    """The chart around ``node`` (or, ``expand``, its one-hop neighbourhood), and the plain chart."""
+    kind, entity_id = parse_node(node)
+    title = _check_root(db_session, viewer, kind, entity_id)
+    builder = _Builder(db_session, viewer, start, end, EXPAND_INCIDENTS if expand else CHART_INCIDENTS)
+    root = builder.chart
+    if kind == "group":
+        group_title = title
+        root.node(ChartNode(node, "group", group_title, None, {}))
+        members = db_session.execute(
+            select(Offender.id, Offender.display_name).join(GroupMember, GroupMember.offender_id == Offender.id)
+            .where(GroupMember.group_id == entity_id, offender_filter(viewer))).all()
+        for m in members:
+            root.node(ChartNode(f"o:{m.id}", "offender", m.display_name, None, {"named": True}))
+        incidents = builder.incidents(_incidents_of(kind, entity_id))
+        builder.around(incidents)
+        builder.groups([m.id for m in members])
+    else:
+        incidents = builder.incidents(_incidents_of(kind, entity_id))
+        if kind != "incident" and node not in root.nodes:
+            root.node(ChartNode(node, kind, title, None, {}))
+        builder.around(incidents)
+    root.title = title
+    return _view(builder, node, title, start, end), root
+
+
+def chart_view(*, db_session: Session, viewer: Viewer, node: str, start: date | None = None,
+               end: date | None = None, expand: bool = False) -> ChartView:
+    return build_chart(db_session=db_session, viewer=viewer, node=node, start=start, end=end, expand=expand)[0]
+
+
+def export_chart(
+    *, db_session: Session, viewer: Viewer, node: str, fmt: str, start: date | None = None, end: date | None = None,
+) -> tuple[str, str, str]:
+    """(body, media type, file name) of the chart around ``node`` as CSV, GraphML or ANX."""
+    if fmt not in EXPORTS:
+        raise InvalidRequest("export as csv, graphml or anx", format=fmt)
+    _, chart = build_chart(db_session=db_session, viewer=viewer, node=node, start=start, end=end)
+    body = {"csv": to_csv, "graphml": to_graphml, "anx": to_anx}[fmt](chart)
+    return body, EXPORTS[fmt], f"crimelink-chart-{node.replace(':', '-')}.{fmt}"
+
+
+class MapPoint(BaseModel):
+    id: int
+    lat: float
+    lon: float
+    when: datetime
+    label: str
+    force: str | None
+
+
+class MapCell(BaseModel):
+    cell: str
+    incidents: int
+    gi_z: float
+    hot: bool
+    boundary: list[list[float]]  # [lat, lon] corners
+
+
+class TileLayer(BaseModel):
+    url: str
+    attribution: str
+
+
+class MapData(BaseModel):
+    title: str
+    kind: str
+    entity_id: int | None
+    points: list[MapPoint]
+    route: list[list[float]]  # [lat, lon] in time order, repeated places folded
+    forces: list[str]
+    cells: list[MapCell]
+    attribution: str  # the boundaries' OGL attribution, shown in full on every map
+    tiles: TileLayer | None
+
+
+def tile_layer() -> TileLayer | None:
+    """The tile server, if one is configured; the map works without (force areas are the map)."""
+    url = os.environ.get(TILES_ENV, "").strip()
+    return TileLayer(url=url, attribution=os.environ.get(TILES_ATTRIBUTION_ENV, "")) if url else None
+
+
+def _cells(db_session: Session, scopes: list[str], hot_only: bool) -> list[MapCell]:
+    query = select(Hotspot).where(Hotspot.scope.in_(scopes))
+    if hot_only:
+        query = query.where(Hotspot.hot.is_(True))
+    rows = db_session.scalars(query.order_by(Hotspot.gi_z.desc(), Hotspot.cell).limit(MAP_CELLS)).all()
+    return [MapCell(cell=c.cell, incidents=c.incidents, gi_z=c.gi_z, hot=c.hot,
+                    boundary=[[round(a, 5), round(b, 5)] for a, b in h3.cell_to_boundary(c.cell)]) for c in rows]
+
+
+def map_data(*, db_session: Session, viewer: Viewer, kind: str, entity_id: int | None = None) -> MapData:
+    """Incidents, route and hotspots of a group, series, offender or vehicle (or the national
+    hotspots, ``kind`` "national"), for the viewer."""
+    from crimelink.web.services.patterns import series_filter
+
+    if kind == "national":
+        scope = "national" if viewer.national else (viewer.force or "")
+        cells = _cells(db_session, [scope], hot_only=True) if viewer.sees_groups else []
+        return MapData(title="Hotspots", kind=kind, entity_id=None, points=[], route=[], forces=[], cells=cells,
+                       attribution=ATTRIBUTION, tiles=tile_layer())
+    if entity_id is None or kind not in ("group", "series", "offender", "vehicle"):
+        raise InvalidRequest("a map is of a group, series, offender or vehicle, with its id", kind=kind)
+    if kind == "series":
+        from crimelink.store.models import IncidentSeries, Series
+
+        if db_session.scalar(select(Series.id).where(Series.id == entity_id, series_filter(viewer))) is None:
+            raise NotFound("no such series", id=entity_id)
+        title: str = f"Series {entity_id}"
+        ids: Select[Any] = select(IncidentSeries.incident_id).where(IncidentSeries.series_id == entity_id)
+    else:
+        title = _check_root(db_session, viewer, kind, entity_id)
+        ids = _incidents_of(kind, entity_id)
+    rows = db_session.execute(
+        select(Incident.id, Incident.occurred_at, Incident.police_force, Incident.incident_ref, Store.lat, Store.lon,
+               Store.name).join(Store, Store.id == Incident.store_id)
+        .where(Incident.id.in_(ids), profile_incident_filter(viewer), Store.lat.is_not(None), Store.lon.is_not(None))
+        .order_by(Incident.occurred_at, Incident.id).limit(MAP_POINTS)).all()
+    points = [MapPoint(id=r.id, lat=r.lat, lon=r.lon, when=r.occurred_at, force=r.police_force,
+                       label=f"{r.incident_ref} · {r.name or 'store'} · {r.occurred_at:%d %b %Y %H:%M}") for r in rows]
+    route: list[list[float]] = []
+    for p in points:
+        if not route or route[-1] != [p.lat, p.lon]:
+            route.append([p.lat, p.lon])
+    forces = sorted({p.force for p in points if p.force})
+    cells = _cells(db_session, forces, hot_only=False) if viewer.sees_groups else []
+    return MapData(title=title, kind=kind, entity_id=entity_id, points=points, route=route, forces=forces,
+                   cells=cells, attribution=ATTRIBUTION, tiles=tile_layer())
