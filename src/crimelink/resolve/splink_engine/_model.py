@@ -33,13 +33,8 @@ from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.comparison_creator import ComparisonCreator
 from splink.internals.exceptions import SplinkException
 
-from crimelink.resolve.splink_engine._settings import (
-    LinkageSettings,
-    blocking_rules,
-    comparisons,
-    deterministic_rules,
-    training_rules,
-)
+from crimelink.resolve.splink_engine._blocking import blocking_rules, deterministic_rules, training_rules
+from crimelink.resolve.splink_engine._settings import LinkageSettings, comparisons
 
 __all__ = ["SPLINK_COLUMNS", "ModelRun", "run_model"]
 
