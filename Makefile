@@ -46,6 +46,7 @@ demo: setup
 ## test: set everything up and run the whole suite (SQLite, PostgreSQL, headless browser)
 test: setup browser
 	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/mypy
 	$(PY) -m pytest -n 2 --dist loadfile -q
 
 ## lint, typecheck: the house rules
