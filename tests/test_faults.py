@@ -191,7 +191,6 @@ def test_an_analysis_killed_at_random_points_leaves_the_previous_results_or_comp
               f"run's; nothing half-written")  # fmt: skip
 
 
-@pytest.mark.xfail(strict=False, reason="intake: two first reports for one new store at once → UNIQUE violation (500)")
 def test_first_reports_for_a_new_store_submitted_at_once_all_land(sqlite_store: StoreHandle, tmp_path: Path) -> None:
     with site(sqlite_store, tmp_path, analysed=False) as web:
         clients = [httpx.Client(base_url=web.url, auth=web.auth("northmart"), timeout=60) for _ in range(8)]

@@ -9,6 +9,7 @@ earlier version; an identical resubmission changes nothing.
 from __future__ import annotations
 
 import gc
+import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -81,6 +82,11 @@ class _Intake:
     def take(self, record: RawRecord) -> None:
         self.summary.records += 1
         self.batch_bytes += len(record.text) + 1
+        if b"\\u0000" in record.text:
+            # No field may hold a NUL character (PostgreSQL cannot store one in text); say so
+            # here rather than fail the whole batch at the database.
+            self.reject(rejection(record, "(record)", "a text field holds a NUL character (\\u0000)"))
+            return
         try:
             report = IncidentReport.from_json(record.text)
         except ValidationError as error:
@@ -195,8 +201,17 @@ def import_files(
 
 def import_documents(*, store: StoreHandle, documents: list[Any], source: str = "api") -> ImportSummary:
     """Import incident documents already parsed from JSON (the API's body)."""
-    records = (RawRecord(source, index, orjson.dumps(doc)) for index, doc in enumerate(documents, start=1))
+    records = (RawRecord(source, index, _as_json(doc)) for index, doc in enumerate(documents, start=1))
     return _Intake(store, None, None).run(records, source=source, channel="api")
+
+
+def _as_json(document: Any) -> bytes:
+    """The document as JSON text; numbers beyond 64 bits (which orjson refuses) go through the
+    standard library so that validation can name the field and reject the record."""
+    try:
+        return orjson.dumps(document)
+    except TypeError:
+        return json.dumps(document, ensure_ascii=False).encode()
 
 
 class _LazyFile:

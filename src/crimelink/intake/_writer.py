@@ -109,9 +109,29 @@ class StoreDirectory:
                     "police_force": force,
                 }
             )
-        ids = conn.execute(insert(Store).returning(Store.id, sort_by_parameter_order=True), rows).scalars().all()
-        for row, store_id in zip(rows, ids, strict=True):
-            self._known[(row["organisation_id"], row["store_ref"])] = (store_id, row["police_force"])
+        # Another import or API request may create the same store at the same moment: insert
+        # what is still missing, ignore what just appeared, then read back every store's id.
+        conn.execute(_insert_ignoring_existing(conn, Store), rows)
+        keys = [(row["organisation_id"], row["store_ref"]) for row in rows]
+        for org_id, ref, store_id, force in select_by_pairs(
+            conn,
+            table="stores",
+            key=("organisation_id", "store_ref"),
+            columns=("organisation_id", "store_ref", "id", "police_force"),
+            pairs=keys,
+        ):
+            self._known[(org_id, ref)] = (store_id, force)
+
+
+def _insert_ignoring_existing(conn: Connection, model: type[Store]) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING, in the dialect of the connection."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(model).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(model).on_conflict_do_nothing()
 
 
 def write_batch(conn: Connection, stores: StoreDirectory, batch: list[Pending]) -> BatchOutcome:
@@ -178,7 +198,10 @@ def _incident_ids(conn: Connection, keys: list[tuple[int, str]]) -> list[int]:
     """Ids of just-inserted incidents, in the order of ``keys`` (one indexed lookup per batch,
     cheaper than RETURNING row by row)."""
     rows = select_by_pairs(
-        conn, table="incidents", key=("submitter_id", "incident_ref"), columns=("submitter_id", "incident_ref", "id"),
+        conn,
+        table="incidents",
+        key=("submitter_id", "incident_ref"),
+        columns=("submitter_id", "incident_ref", "id"),
         pairs=keys,
     )
     found = {(submitter_id, ref): id_ for submitter_id, ref, id_ in rows}

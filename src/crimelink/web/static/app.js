@@ -63,7 +63,10 @@
     var map = L.map(el, { zoomControl: true, attributionControl: true, scrollWheelZoom: false, zoomSnap: 0.25 })
       .setView([52.8, -1.8], 6);
     map.attributionControl.setPrefix(false);
-    map.attributionControl.addAttribution("Force areas: ONS, OGL v3");
+    // The boundary file's licence requires this attribution in full on any map (PROVENANCE.md).
+    map.attributionControl.addAttribution(
+      "Source: Office for National Statistics licensed under the Open Government Licence v3.0. " +
+      "Contains OS data © Crown copyright and database right 2023.");
     fetch(el.dataset.geojson, { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (geo) {
