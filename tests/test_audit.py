@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import re
 import threading
 import time
@@ -273,12 +272,9 @@ def eventually(probe: Any, seconds: float = 5.0) -> Any:
 @pytest.mark.browser
 def test_every_personal_data_read_of_a_browser_session_is_in_the_audit(sqlite_store: StoreHandle,
                                                                        tmp_path: Path) -> None:
-    from test_browser import CHROMIUM, CHROMIUM_ARGS
+    from browser import CHROMIUM, CHROMIUM_ARGS, require_browser
 
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing")
-        pytest.skip(f"{CHROMIUM} is not installed")
+    require_browser()
     from playwright.sync_api import expect, sync_playwright
 
     with site(sqlite_store, tmp_path) as web, sync_playwright() as playwright:

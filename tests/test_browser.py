@@ -8,41 +8,22 @@ outside CI; in CI (``CI`` set) their absence fails the test.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from browser import CHROMIUM, CHROMIUM_ARGS, require_browser
 from crimelink.store import StoreHandle
-from crimelink.web import vendor
 from web_server import TOTAL_VALUE, Site, password, site
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-]  # fmt: skip
 
 pytestmark = pytest.mark.browser
 
 
-def _missing(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
 @pytest.fixture
 def web(sqlite_store: StoreHandle, tmp_path: Path) -> Iterator[Site]:
-    if not CHROMIUM.exists():
-        _missing(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    if not vendor.vendored():
-        try:
-            vendor.copy_vendor(node_modules=vendor.find_node_modules())
-        except vendor.VendorMissing as error:
-            _missing(f"front-end libraries missing: {error.message}")
+    require_browser()
     with site(sqlite_store, tmp_path) as served:
         yield served
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from browser import CHROMIUM, CHROMIUM_ARGS, require_browser
 from crimelink.access.organisations import add_organisation, organisation_by_code
 from crimelink.casework.generate import seed_partnership_year
 from crimelink.cli import app as cli
@@ -27,8 +28,7 @@ from crimelink.scenario import generate_scenario
 from crimelink.settings import Settings
 from crimelink.store import StoreHandle, open_store
 from crimelink.store.models import User
-from crimelink.web import create_app, vendor
-from test_browser import CHROMIUM, CHROMIUM_ARGS, _missing
+from crimelink.web import create_app
 from web_server import SECRET, _password_hash, password, serve
 
 pytestmark = pytest.mark.browser
@@ -73,13 +73,7 @@ def _demo_store(folder: Path) -> StoreHandle:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    if not CHROMIUM.exists():
-        _missing(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    if not vendor.vendored():
-        try:
-            vendor.copy_vendor(node_modules=vendor.find_node_modules())
-        except vendor.VendorMissing as error:
-            _missing(f"front-end libraries missing: {error.message}")
+    require_browser()
     store = _demo_store(tmp_path_factory.mktemp("impact-demo"))
     try:
         app = create_app(Settings(database_url=store.url, secret_key=SECRET, demo=False), store=store)

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from browser import CHROMIUM, CHROMIUM_ARGS, require_browser
 from crimelink.intake import import_files
 from crimelink.settings import Settings
 from crimelink.store import StoreHandle
 from crimelink.web import create_app
-from test_browser import CHROMIUM, CHROMIUM_ARGS, _missing
 from web_server import BROWN, SECRET, SMITH, WALSH, Site, analyse, fill_store, incident, password, serve
 
 pytestmark = pytest.mark.browser
@@ -29,15 +29,8 @@ TRAIL = [  # the group on the road: Birmingham, Coventry, Leicester, Nottingham,
 
 @pytest.fixture
 def web(sqlite_store: StoreHandle, tmp_path: Path) -> Iterator[Site]:
-    from crimelink.web import vendor
 
-    if not CHROMIUM.exists():
-        _missing(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    if not vendor.vendored():
-        try:
-            vendor.copy_vendor(node_modules=vendor.find_node_modules())
-        except vendor.VendorMissing as error:
-            _missing(f"front-end libraries missing: {error.message}")
+    require_browser()
     fill_store(sqlite_store, tmp_path)
     trips = [
         incident("NORTHMART", ref, when, police_force=force, value_gbp=300.0,
