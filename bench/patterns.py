@@ -1,4 +1,5 @@
-"""Patterns at scale and against the truth: groups, series, cross-force routes and hotspots.
+"""Generated scenarios at scale and against their truth: person and vehicle linkage, groups,
+series, cross-force routes and hotspots, all from one ``crimelink analyse`` per size.
 
 ``python -m bench.patterns [--sizes 20000 1000000] [--work DIR]`` generates a national scenario
 of each size (seed 7), registers its organisations, imports it into SQLite, then analyses it in
@@ -6,7 +7,11 @@ a child process that times every stage (wall and CPU seconds) and reports its pe
 finally scores the stored groups, series and priorities against the scenario's truth beside the
 plain baseline: connected components of the co-offending graph.
 
-The brief's figures: on 20,000 incidents group ARI ≥ 0.90 and series pairwise F1 ≥ 0.85, both
+Linkage (issue 3): the stored links are scored by ``crimelink.evaluate.linkage`` (pairwise and
+B-cubed, named mentions and all mentions, vehicles); the "resolving persons" stage is timed, with
+the process's peak memory when it ended (floor at 1,000,000 incidents: 10 minutes and 6 GB).
+
+The patterns brief's figures: on 20,000 incidents group ARI ≥ 0.90 and series pairwise F1 ≥ 0.85, both
 ahead of the baseline; groups + series + cross-force + hotspots (the stages from "linking
 incidents" to "finding hotspots") on 1,000,000 incidents in under 5 minutes and 6 GB.
 Results go to ``bench-results/patterns.json``. The CPU seconds are what the work cost however
@@ -78,6 +83,7 @@ def _prepare(work: Path, incidents: int) -> tuple[str, Path]:
 
 def bench_patterns(work: Path, sizes: tuple[int, ...] = SIZES) -> list[dict[str, Any]]:
     """One row per size: stage timings, peak memory, and the scores beside the baseline."""
+    from crimelink.evaluate.linkage import evaluate_linkage
     from crimelink.evaluate.patterns import evaluate_patterns
     from crimelink.store import open_store
 
@@ -91,6 +97,7 @@ def bench_patterns(work: Path, sizes: tuple[int, ...] = SIZES) -> list[dict[str,
         store = open_store(url)
         try:
             scores = evaluate_patterns(store=store, truth=truth)
+            linkage = evaluate_linkage(store=store, truth_dir=truth).as_dict()
         finally:
             store.close()
         rows.append({
@@ -103,6 +110,11 @@ def bench_patterns(work: Path, sizes: tuple[int, ...] = SIZES) -> list[dict[str,
             "stages": timing["stages"],
             "figures": timing["figures"],
             "scores": scores,
+            "linkage": linkage,
+            "persons_stage": {
+                **timing["stages"].get("resolving persons", {}),
+                "peak_mb_after": timing["figures"].get("peak MB after: resolving persons"),
+            },
             "evaluation_seconds": round(time.perf_counter() - started, 1),
         })
     return rows
@@ -110,10 +122,18 @@ def bench_patterns(work: Path, sizes: tuple[int, ...] = SIZES) -> list[dict[str,
 
 def _summary(row: dict[str, Any]) -> str:
     g, s = row["scores"]["groups"], row["scores"]["series"]
+    named, every, cars = (row["linkage"][k] for k in ("persons_named", "persons_all", "vehicles"))
+    persons = row["persons_stage"]
     return (
         f"{row['incidents']:>9,} incidents | patterns {row['patterns_seconds']:.0f} s "
         f"({row['patterns_cpu_seconds']:.0f} s CPU) | analysis {row['analysis_seconds']:.0f} s, "
         f"peak {row['analysis_peak_mb']:,} MB\n"
+        f"  linkage: persons stage {persons.get('seconds', 0):.0f} s ({persons.get('cpu_seconds', 0):.0f} s CPU), "
+        f"peak {persons.get('peak_mb_after') or 0:,} MB by its end\n"
+        f"  persons named pairwise P {named['pairwise']['precision']:.3f} R {named['pairwise']['recall']:.3f} "
+        f"F1 {named['pairwise']['f1']:.3f} | B-cubed F1 {named['b_cubed']['f1']:.3f}"
+        f"  | all mentions B-cubed F1 {every['b_cubed']['f1']:.3f} (pairwise {every['pairwise']['f1']:.3f})"
+        f"  | vehicles pairwise F1 {cars['pairwise']['f1']:.3f} B-cubed F1 {cars['b_cubed']['f1']:.3f}\n"
         f"  groups ARI {g['detected']['ari']:.3f} NMI {g['detected']['nmi']:.3f} "
         f"recovered {g['detected']['recovered']}/{g['detected']['true_groups']}"
         f"  | baseline ARI {g['baseline']['ari']:.3f} recovered {g['baseline']['recovered']}\n"

@@ -72,6 +72,8 @@ class World:
     offenders: dict[int, set[str]] = field(default_factory=dict)  # id -> refs of its incidents
     vehicles: dict[int, set[str]] = field(default_factory=dict)
     groups: dict[int, set[int]] = field(default_factory=dict)  # id -> member offender ids
+    opens: dict[str, set[str]] = field(default_factory=lambda: OPENS)  # the rules in force (see OPENS)
+    never_shown: dict[str, list[str]] = field(default_factory=lambda: NEVER_SHOWN)
 
     def ids(self, param: str) -> list[int]:
         kinds: dict[str, dict[int, Any]] = {"incident_id": self.incidents, "offender_id": self.offenders,
@@ -82,7 +84,7 @@ class World:
     def may_open(self, who: Who, param: str, value: int) -> bool | None:
         """Whether ``who`` may open this record; ``None`` where the oracle has no rule (new routes)."""
         assert who.organisation is not None
-        opens = OPENS[who.organisation]
+        opens = self.opens[who.organisation]
         if param == "incident_id":
             return self.incidents.get(value) in opens
         if param == "offender_id":
@@ -219,7 +221,7 @@ KNOWN_LISTS = {"/", "/api/v1/dashboard", "/api/v1/forces.geojson", "/incidents",
                "/api/v1/groups", "/api/v1/me", "/openapi.json", "/docs"}  # fmt: skip
 
 
-def leaks(who: Who, body: str, asked: dict[str, Any]) -> list[str]:
+def leaks(who: Who, body: str, asked: dict[str, Any], world: World) -> list[str]:
     """Others' data in ``body``, once what the user asked for (echoed back) is blanked."""
     if not who.retailer:
         return []
@@ -229,7 +231,7 @@ def leaks(who: Who, body: str, asked: dict[str, Any]) -> list[str]:
     # the audit log shows what the organisation's own users typed into searches
     body = re.sub(r"q=[^&\"<;]*", "q=ASKED", body)
     found = []
-    for word in NEVER_SHOWN[who.organisation]:
+    for word in world.never_shown[who.organisation]:
         if re.search(r"(?<![\w-])" + re.escape(word) + r"(?![\w-])", body, re.IGNORECASE):
             found.append(word)
     return found
@@ -259,7 +261,7 @@ def run_as(web: Site, app_routes: list[RouteContext], world: World, who: Who) ->
                 problems.append(f"{label}: {status}, expected {sorted(expected)}")
             if status >= 400 and status not in (400, 401, 403, 404, 405, 409, 422, 429):
                 problems.append(f"{label}: a denial must be 401/403/404 (or 400/422 for bad input), not {status}")
-            if words := leaks(who, body + str(answer.headers.get("location", "")), call.params):
+            if words := leaks(who, body + str(answer.headers.get("location", "")), call.params, world):
                 problems.append(f"{label}: shows {words}")
             if status == 404 and call.record is not None and call.method == "GET":
                 shape = sameness(body)
@@ -293,3 +295,40 @@ def test_no_role_of_any_organisation_sees_what_it_may_not(web: Site, capsys: pyt
               f"= {requests:,} requests; {len(problems)} problems")  # fmt: skip
     assert problems == [], '\n'.join(problems)
     assert requests > 1000
+
+
+# A mutual agreement between the two retailers: each sees the other's reports, except SC-1,
+# which is graded C ("not to be shared outside policing") and never travels by agreement.
+SHARED_OPENS = {**OPENS, "NORTHMART": {"NM-1", "NM-2", "SC-2"}, "SOUTHCO": {"SC-1", "SC-2", "NM-1", "NM-2"}}
+SHARED_NEVER_SHOWN = {
+    "NORTHMART": ["SC-1", "WMP-1", "Southco Oxford Street", "Corner Shop", "Walsh", "XY70",
+                  "Not to be shared outside policing"],
+    "SOUTHCO": ["WMP-1", "Corner Shop"],
+}  # fmt: skip
+
+
+@pytest.mark.slow
+def test_a_retailer_sees_another_retailers_reports_only_while_an_agreement_allows(web: Site) -> None:
+    from crimelink.access.sharing import AgreementIn, add_agreement, revoke_agreement
+    from crimelink.audit.service import Actor
+    from crimelink.settings import Settings
+    from crimelink.web import create_app
+
+    everyone = add_users(web.store)
+    users = [w for w in everyone if w.retailer and w.role in (Role.RETAIL_REPORTER, Role.RETAIL_MANAGER)]
+    others = [w for w in everyone if w.retailer and w.role in (Role.SUPERVISOR, Role.ADMINISTRATOR)]  # fresh refs
+    app = create_app(Settings(database_url=web.store.url, secret_key="x" * 32, demo=False), store=web.store)
+    app_routes = api_routes(list(app.routes))
+    admin = Actor("matrix-admin", "NATIONAL-UNIT", "administrator")
+    with web.store.session() as session:
+        agreement = add_agreement(session=session, actor=admin, agreement=AgreementIn(
+            provider="NORTHMART", recipient="SOUTHCO", mutual=True))  # fmt: skip
+    shared = read_world(web.store)
+    shared.opens, shared.never_shown = SHARED_OPENS, SHARED_NEVER_SHOWN
+    problems = [p for who in users for p in run_as(web, app_routes, shared, who)[1]]
+    assert problems == [], "\n".join(problems)
+    with web.store.session() as session:
+        revoke_agreement(session=session, actor=admin, agreement_id=agreement.id, reason="the trial ended")
+    plain = World(shared.incidents, shared.offenders, shared.vehicles, shared.groups)  # the rules without it
+    problems = [p for who in others for p in run_as(web, app_routes, plain, who)[1]]
+    assert problems == [], "after revocation:\n" + "\n".join(problems)

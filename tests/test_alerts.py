@@ -24,14 +24,18 @@ from email import message_from_bytes
 from pathlib import Path
 from typing import ClassVar
 
+import pypdfium2
 import pytest
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
 from casework_site import World, add_merseyside, offender_id, viewer, work_cases
+from crimelink.audit.models import AuditEvent
 from crimelink.casework.alerts import alerts_after_run, check_alerts
 from crimelink.casework.alerts_models import Alert, OutboxMessage
 from crimelink.casework.bulletins import Period, bulletin, send_bulletin
 from crimelink.casework.mail import SmtpSettings, deliver_outbox
+from crimelink.cli import app as cli
 from crimelink.intake import import_files
 from crimelink.pipeline import run_analysis
 from crimelink.settings import Settings
@@ -298,3 +302,33 @@ def test_runs_are_recorded(alerted: Alerted) -> None:
         runs = session.scalars(select(AnalysisRun.id).order_by(AnalysisRun.id)).all()
     assert runs[-2:] == [alerted.first_run, alerted.second_run]
     assert viewer(alerted.world.store, "wmp").force == "west-midlands"
+
+
+def test_the_bulletin_from_the_terminal_as_text_html_and_pdf(alerted: Alerted, tmp_path: Path) -> None:
+    """``crimelink bulletin``: the same sanitised bulletin as the page, to a file, recorded in the audit."""
+    period = ["--since", "2025-01-01", "--until", "2025-04-30", "--db", alerted.world.store.url]
+    written = {}
+    for fmt in ("text", "html", "pdf"):
+        out = tmp_path / f"bulletin.{fmt}"
+        args = ["bulletin", "--org", "northmart", "--format", fmt, "--out", str(out), *period]
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, result.output
+        assert "OFFICIAL-SENSITIVE bulletin for Northmart" in result.output and "1 prolific offenders" in result.output
+        written[fmt] = out.read_bytes()
+    text, html = written["text"].decode(), written["html"].decode()
+    assert "Jason SMITH" in text and "Group A" in text and "Images are not included" in text
+    assert "Group 1" not in text + html and "Dean WALSH" not in text + html  # a retailer's: sanitised
+    assert html.startswith("<!doctype html>") and "<title>OFFICIAL-SENSITIVE: crimelink bulletin" in html
+    assert "<img" not in html
+    pdf = pypdfium2.PdfDocument(written["pdf"])
+    try:
+        pages = [pdf[i].get_textpage().get_text_range().replace(" ", "") for i in range(len(pdf))]
+    finally:
+        pdf.close()
+    assert all(page.count("OFFICIAL-SENSITIVE·page") == 1 and page.count("OFFICIAL-SENSITIVE") >= 2 for page in pages)
+    assert "JasonSMITH" in "".join(pages) and "Group1" not in "".join(pages)
+    with alerted.world.store.session() as session:
+        produced = session.scalars(select(AuditEvent).where(AuditEvent.action == "bulletin.produce")).all()
+    assert [(e.subject_id, e.username.startswith("system:cli:")) for e in produced][-3:] == [("NORTHMART", True)] * 3
+    refused = CliRunner().invoke(cli, ["bulletin", "--org", "NOBODY", "--out", str(tmp_path / "x.html"), *period])
+    assert refused.exit_code != 0 and not (tmp_path / "x.html").exists()

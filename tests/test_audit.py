@@ -8,6 +8,7 @@ search the log; and a real browser session leaves every personal-data read on re
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import re
@@ -445,4 +446,83 @@ def test_retention_from_the_command_line(sqlite_store: StoreHandle, tmp_path: Pa
                                             "--next-review", "2040-01-01", "--db", sqlite_store.url])  # fmt: skip
     assert decided.exit_code == 0, decided.output
     by_cli = [e for e in events(sqlite_store) if e.username.startswith("system:cli:")]
-    assert [e.action for e in by_cli] == ["subject.access_export", "retention.retain"]
+    assert [e.action for e in by_cli] == ["retention.queue", "subject.access_export", "retention.retain"]
+
+
+# --- reads from the command line, the session's purpose, the markings --------------------------
+
+
+def test_the_export_is_marked_carries_its_conditions_and_is_audited(store: StoreHandle, tmp_path: Path) -> None:
+    from crimelink.cli import app as cli
+    from crimelink.reports.export import EXPORT_COLUMNS, MANIFEST
+    from web_server import analyse, fill_store
+
+    fill_store(store, tmp_path)
+    analyse(store)
+    runner = CliRunner()
+    out = tmp_path / "out"
+    made = runner.invoke(cli, ["export", "--dir", str(out), "--purpose", "tasking: Op Foxglove", "--db", store.url])
+    assert made.exit_code == 0, made.output
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["marking"] == "OFFICIAL-SENSITIVE" and "names people" in manifest["marking_reason"]
+    assert manifest["conditional_incidents"] == [{
+        "submitter": "SOUTHCO", "incident_ref": "SC-1", "grading": "2BC",
+        "conditions": "Not to be shared outside policing", "circle": "police", "may_go_further": True,
+    }]  # fmt: skip
+    assert manifest["grading"]["code"].endswith("C") and manifest["purpose"] == "tasking: Op Foxglove"
+    for name, columns in EXPORT_COLUMNS.items():  # the spec's files are untouched by the manifest
+        assert (out / name).read_text(encoding="utf-8").splitlines()[0] == ",".join(columns)
+        assert manifest["files"][name]["sha256"] == hashlib.sha256((out / name).read_bytes()).hexdigest()
+    refused = runner.invoke(cli, ["export", "--dir", str(tmp_path / "no"), "--as", "northmart", "--db", store.url])
+    assert refused.exit_code != 0 and not (tmp_path / "no").exists()
+    assert runner.invoke(cli, ["export", "--dir", str(out), "--as", "analyst", "--db", store.url]).exit_code == 0
+    sar = runner.invoke(cli, ["retention", "export", "1", "--as", "analyst", "--db", store.url])
+    assert sar.exit_code != 0, "a subject access export is for supervisors and administrators"
+    assert runner.invoke(cli, ["retention", "queue", "--db", store.url]).exit_code == 0
+    assert runner.invoke(cli, ["audit", "search", "--as", "auditor", "--db", store.url]).exit_code == 0
+    with store.session() as session:
+        entries = session.execute(
+            select(AuditEvent.action, AuditEvent.username, AuditEvent.purpose)
+            .where(AuditEvent.action.in_(["export.analysis", "retention.queue", "audit.search"]))
+            .order_by(AuditEvent.seq)
+        ).all()
+    assert [(a, u.split(":")[0], p) for a, u, p in entries] == [
+        ("export.analysis", "system", "tasking: Op Foxglove"), ("export.analysis", "analyst", "analysis export"),
+        ("retention.queue", "system", "records management"), ("audit.search", "auditor", "audit of access and use"),
+    ]  # fmt: skip
+    verified = runner.invoke(audit_app, ["verify", "--db", store.url])
+    assert verified.exit_code == 0 and "intact" in verified.output
+
+
+def test_the_purpose_stated_for_a_session_is_recorded_with_every_read(
+    sqlite_store: StoreHandle, tmp_path: Path
+) -> None:
+    from web_server import password
+
+    with site(sqlite_store, tmp_path, analysed=False) as web:
+        browser = httpx.Client(base_url=web.url, timeout=30)
+        assert browser.post("/login", data={"username": "analyst", "password": password("analyst")}).status_code == 303
+        home = browser.get("/")
+        assert 'data-testid="marking">OFFICIAL<' in home.text and 'data-testid="purpose"' in home.text
+        assert browser.get("/api/v1/purpose").json()["recorded_as"] == "intelligence analysis"
+        token = re.search(r'name="csrf-token" content="([^"]+)"', home.text).group(1)  # type: ignore[union-attr]
+        chosen = browser.post("/purpose", data={"csrf_token": token, "purpose": "investigation", "next": "/incidents"})
+        assert chosen.status_code == 303 and chosen.headers["location"] == "/incidents"
+        page = browser.get("/incidents/1")
+        assert 'data-testid="marking">OFFICIAL-SENSITIVE' in page.text and 'value="investigation" selected' in page.text
+        bad = browser.put("/api/v1/purpose", json={"purpose": "curiosity"}, headers={"X-CSRF-Token": token})
+        assert bad.status_code in (400, 422)
+        stated = browser.put("/api/v1/purpose", json={"purpose": "referral"}, headers={"X-CSRF-Token": token})
+        assert stated.json()["recorded_as"] == "referral assessment"
+        browser.get("/api/v1/incidents/2")
+        browser.get("/api/v1/incidents/3", headers={"X-Purpose": "disclosure check"})  # a request may say its own
+        browser.close()
+    with sqlite_store.session() as session:
+        reads = session.execute(
+            select(AuditEvent.subject_id, AuditEvent.purpose)
+            .where(AuditEvent.action == "incident.read", AuditEvent.username == "analyst")
+            .order_by(AuditEvent.seq)
+        ).all()
+        assert [tuple(r) for r in reads] == [("1", "criminal investigation"), ("2", "referral assessment"),
+                                             ("3", "disclosure check")]  # fmt: skip
+        assert session.scalar(select(func.count()).where(AuditEvent.action == "purpose.set")) == 2

@@ -200,3 +200,17 @@ def test_pages_need_a_login(world: World) -> None:
     with httpx.Client(base_url=world.url) as anonymous:
         for path in ("/referrals", "/operations", "/impact", f"/packages/{world.operation}", "/alerts"):
             assert anonymous.get(path).status_code == 303, path
+
+
+def test_offender_and_group_pages_show_their_rfg_and_morile_as_the_referral_scores_them(world: World) -> None:
+    analyst = world.user("analyst")
+    referral = analyst.get(f"/api/v1/referrals/{world.adopted}").json()
+    subjects = {s["kind"]: s for s in referral["priority_parts"]["subjects"]}
+    person, group = subjects["person"], subjects["group"]
+    offender = analyst.get(f"/offenders/{person['id']}").text
+    shown = re.search(r'data-testid="priority-score">([\d.]+)<', offender)
+    assert shown is not None and float(shown[1]) == pytest.approx(person["score"], abs=0.05)
+    assert "RFG: recency" in offender and "from harm" in offender and "harm days" in offender
+    page = analyst.get(f"/groups/{group['id']}").text
+    assert "MoRiLE:" in page and "likelihood <b>" in page
+    assert f"{group['parts']['named_members']} of {group['parts']['members']} members named" in page

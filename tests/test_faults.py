@@ -126,11 +126,14 @@ def test_an_import_killed_at_random_points_then_rerun_loses_and_duplicates_nothi
     assert incidents_held(store) == expected
     with store.engine.connect() as conn:
         runs = Counter(row[0] is None for row in conn.execute(text("SELECT finished_at FROM import_runs")))
+        interrupted = sum("interrupted" in str(row[0]) for row in conn.execute(text("SELECT details FROM import_runs")))
     with capsys.disabled():
         print(f"\nimport killed {KILLS} times at random points (incidents held after each kill, "
               f"negative where it finished first: {held_after_kills}), then rerun: "
               f"{len(expected):,} incidents, 0 lost, 0 duplicated, 0 half-written; "
-              f"{runs[True]} import runs left unfinished on record")  # fmt: skip
+              f"{interrupted} killed import runs marked interrupted at the next start, "
+              f"{runs[True]} left 'running' on record")  # fmt: skip
+    assert runs[True] == 0, "a killed run still shows as running after the next start"
     assert sum(n >= 0 for n in held_after_kills) >= KILLS // 2, "most runs should have been killed mid-way"
 
 
@@ -185,6 +188,10 @@ def test_an_analysis_killed_at_random_points_leaves_the_previous_results_or_comp
     subprocess.run([*CLI, *args], check=True, capture_output=True)
     final, final_run = results_held(store)
     assert final_run is not None and run is not None and final_run > run
+    with store.engine.connect() as conn:
+        statuses = Counter(dict(conn.execute(text("SELECT status, count(*) FROM analysis_runs GROUP BY status")).all()))
+    assert statuses["running"] == 0, f"ghost runs after the next start: {dict(statuses)}"
+    outcomes["marked interrupted"] = statuses["interrupted"]
     assert final == previous, "a complete rerun gives other results than before the kills"
     with capsys.disabled():
         print(f"\nanalysis killed at random points: {dict(outcomes)}; then rerun: results identical to the first "
@@ -217,3 +224,51 @@ def test_first_reports_for_a_new_store_submitted_at_once_all_land(sqlite_store: 
         for client in clients:
             client.close()
     assert codes == [201] * len(codes)
+
+
+def test_runs_left_running_by_a_killed_process_are_marked_interrupted_at_the_next_start(
+    sqlite_store: StoreHandle, tmp_path: Path
+) -> None:
+    from sqlalchemy import insert, select
+
+    from crimelink.audit.models import RunningProcess
+    from crimelink.audit.runs import process_started
+    from crimelink.settings import Settings
+    from crimelink.store.models import AnalysisRun, ImportRun, utcnow
+    from crimelink.web import create_app
+
+    killed = subprocess.Popen(["sleep", "60"])
+    alive = subprocess.Popen(["sleep", "60"])
+    host = __import__("socket").gethostname()
+    try:
+        started = {pid: process_started(pid) for pid in (killed.pid, alive.pid)}
+        with sqlite_store.engine.begin() as conn:
+            for proc, kinds in ((killed, "analysis import:file"), (alive, "analysis")):
+                row = {"host": host, "pid": proc.pid, "process_started": started[proc.pid], "kinds": kinds,
+                       "command": "test", "started_at": utcnow()}  # fmt: skip
+                conn.execute(insert(RunningProcess), row)
+            ghost, live = (conn.execute(insert(AnalysisRun).returning(AnalysisRun.id), {"started_at": utcnow(),
+                           "status": "running", "settings": {}}).scalar_one() for _ in range(2))  # fmt: skip
+            lost = conn.execute(insert(ImportRun).returning(ImportRun.id), {"source": "a.jsonl", "channel": "file",
+                                "started_at": utcnow()}).scalar_one()  # fmt: skip
+        killed.kill()
+        killed.wait()
+        # the alive process may own both analysis runs: nothing is marked while it lives
+        subprocess.run([*CLI, "db", "upgrade", "--db", sqlite_store.url], check=True, capture_output=True)
+        with sqlite_store.session() as session:
+            assert session.scalars(select(AnalysisRun.status).order_by(AnalysisRun.id)).all() == ["running", "running"]
+            run = session.get(ImportRun, lost)
+            assert run is not None and run.finished_at is not None and run.details["status"] == "interrupted"
+            assert session.scalars(select(RunningProcess.pid)).all() == [alive.pid], "the dead one forgotten"
+        alive.kill()
+        alive.wait()
+        create_app(Settings(database_url=sqlite_store.url, secret_key="x" * 32, demo=False))  # a server start
+        with sqlite_store.session() as session:
+            runs = {r.id: r for r in session.scalars(select(AnalysisRun))}
+            assert runs[ghost].status == runs[live].status == "interrupted" and runs[ghost].finished_at is not None
+            assert "interrupted" in (runs[ghost].error or "")
+            assert [r.command for r in session.scalars(select(RunningProcess))] == ["serve"]  # this process, serving
+    finally:
+        for proc in (killed, alive):
+            proc.kill()
+            proc.wait()

@@ -8,6 +8,7 @@ import tomllib
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -25,6 +26,7 @@ from crimelink.triage.harm import (
     morile,
     offender_rfg,
 )
+from crimelink.triage.priority import prioritise_groups, prioritise_offenders
 
 NOW = datetime(2025, 4, 30, 12, 0)
 
@@ -160,3 +162,67 @@ def test_a_bad_weights_file_is_refused_with_the_reason(tmp_path: Path, edit: str
     with pytest.raises(InvalidValue) as refused:
         load_weights(_weights_file(tmp_path, edit, replace))
     assert refused.value.details["field"] == field
+
+
+def _population(seed: int) -> tuple[pd.DataFrame, pd.DataFrame, list[IncidentFacts]]:
+    """Thirty offenders with a mix of offences, violence, values and dates over two years."""
+    rng = np.random.default_rng(seed)
+    offences = [o.value for o in OffenceType]
+    incidents = [
+        IncidentFacts(
+            incident_id=i, occurred_at=NOW - timedelta(days=float(rng.uniform(0, 730))),
+            offence=str(rng.choice(offences)), value_gbp=float(rng.choice([0.0, 35.5, 420.0])),
+            threats=bool(rng.random() < 0.2) or None, assault=bool(rng.random() < 0.1) or None,
+            injury=bool(rng.random() < 0.05) or None, weapon=str(rng.choice(["none", "knife", "firearm", "bat"])),
+        )
+        for i in range(300)
+    ]  # fmt: skip
+    appearances = pd.DataFrame({"offender_id": rng.integers(1, 31, 450), "incident_id": rng.integers(0, 300, 450)})
+    frame = pd.DataFrame([{k: getattr(f, k) for k in IncidentFacts.__slots__} for f in incidents])
+    frame["harm_days"] = incident_harm_days(frame)
+    return appearances.drop_duplicates(), frame, incidents
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_pipelines_whole_store_scores_agree_with_the_one_at_a_time_scores(seed: int) -> None:
+    """The offender and group pages (scored by the pipeline) and a referral (scored by casework) agree."""
+    appearances, frame, incidents = _population(seed)
+    ids = np.arange(1, 32)  # offender 31 has no incidents at all
+    scored = prioritise_offenders(offender_ids=ids, appearances=appearances, incidents=frame, as_of=NOW)
+    for row in scored.itertuples():
+        own = [incidents[i] for i in appearances.loc[appearances["offender_id"] == row.offender_id, "incident_id"]]
+        one = offender_rfg(own, as_of=NOW)
+        assert row.priority_score == pytest.approx(one.value, abs=2e-3)
+        assert row.priority_parts == pytest.approx(one.parts, abs=2e-3)
+    assert sorted(scored["priority_rank"]) == list(range(1, 32))
+    members = pd.DataFrame({"group_id": [7, 7, 7, 8, 8, 8, 8], "offender_id": [1, 2, 3, 4, 5, 6, 31]})
+    groups = prioritise_groups(
+        members=members, appearances=appearances, incidents=frame, named=pd.Series([1, 2, 4]),
+        under_operation=pd.Series([8]), as_of=NOW,
+    )  # fmt: skip
+    for row in groups.itertuples():
+        who = members.loc[members["group_id"] == row.group_id, "offender_id"]
+        own_ids = sorted(set(appearances.loc[appearances["offender_id"].isin(who), "incident_id"]))
+        one = group_morile(
+            [incidents[i] for i in own_ids], as_of=NOW, members=len(who), named_members=int(who.isin([1, 2, 4]).sum()),
+            under_operation=row.group_id == 8,
+        )  # fmt: skip
+        assert row.priority_score == pytest.approx(one.value, abs=1e-3)
+        assert row.priority_parts == pytest.approx(one.parts, abs=1e-3)
+
+
+def test_a_recent_violent_offender_outranks_an_older_prolific_low_value_one() -> None:
+    frame = pd.DataFrame({
+        "incident_id": range(13), "occurred_at": [NOW - timedelta(days=150 + d) for d in range(12)] + [NOW],
+        "offence": ["theft_from_shop"] * 13, "value_gbp": [15.0] * 12 + [40.0],
+        "assault": [None] * 12 + [True], "weapon": [None] * 12 + ["knife"],
+    })  # fmt: skip
+    frame["harm_days"] = incident_harm_days(frame)
+    appearances = pd.DataFrame({"offender_id": [1] * 12 + [2], "incident_id": range(13)})
+    ranked = prioritise_offenders(offender_ids=np.array([1, 2]), appearances=appearances, incidents=frame, as_of=NOW)
+    assert ranked.sort_values("priority_rank")["offender_id"].tolist() == [2, 1]
+    for row in ranked.itertuples():
+        parts = row.priority_parts
+        assert row.priority_score == pytest.approx(
+            parts["score_from_gravity"] + parts["score_from_frequency"], abs=2e-3
+        )

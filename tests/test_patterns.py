@@ -51,8 +51,8 @@ def incident(ref: str, when: str, store: dict[str, Any], *, persons: list[dict[s
             "vehicles": list(vehicles), **({"mo": {"tags": list(tags)}} if tags else {}), **extra}
 
 
-def named(*names: str) -> list[dict[str, Any]]:
-    return [{"person_ref": f"P{k}", "name": n, "dob": "1990-01-0" + str(k + 1)} for k, n in enumerate(names)]
+def named(*names: str, born: str = "1990-01") -> list[dict[str, Any]]:
+    return [{"person_ref": f"P{k}", "name": n, "dob": f"{born}-{k + 1:02d}"} for k, n in enumerate(names)]
 
 
 def load(store: StoreHandle, tmp_path: Path, reports: list[dict[str, Any]]) -> None:
@@ -71,8 +71,10 @@ def by_ref(store: StoreHandle) -> dict[tuple[str, str], int]:
     return {(ref, p): o for ref, p, o in rows}
 
 
-ALPHA = named("Adam Alpha", "Alan Alpha", "Amy Alpha")
-BRAVO = named("Ben Bravo", "Bill Bravo", "Bea Bravo")
+# Crews of people with nothing in common but the crew: linkage must keep every one apart.
+ALPHA = named("Adam Alpha", "Noel Fairbairn", "Priya Castellano")
+BRAVO = named("Ben Bravo", "Wilf Ostrowski", "Bea Montgomery", born="1986-07")
+RIDERS = ("Tomasz Nowak", "Grace Adeyemi", "Rhys Llewellyn", "Sana Mirza", "Owen Callaghan", "Freya Lund")
 
 
 def test_a_shared_car_and_a_taxi_merge_no_groups(store: StoreHandle, tmp_path: Path) -> None:
@@ -83,7 +85,7 @@ def test_a_shared_car_and_a_taxi_merge_no_groups(store: StoreHandle, tmp_path: P
         incident("B1", "2025-01-20T15:00:00Z", CUMBRIA, persons=BRAVO, tags=["fire_exit"]),
         incident("B2", "2025-03-10T12:00:00Z", CUMBRIA, persons=BRAVO[1:], vehicles=[shared]),
         *[incident(f"T{k}", f"2025-0{k + 1}-1{k}T09:00:00Z", ESSEX, vehicles=[taxi],
-                   persons=[{"person_ref": "P1", "name": f"Rider Number{chr(65 + k)}", "dob": "1980-02-02"}])
+                   persons=[{"person_ref": "P1", "name": RIDERS[k], "dob": f"198{k}-02-02"}])
           for k in range(6)],
     ])
     result = run_analysis(store=store)

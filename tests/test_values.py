@@ -15,6 +15,7 @@ from crimelink.domain import (
     RegistrationMark,
     police_force,
 )
+from crimelink.domain.registration import PlateQuery
 from crimelink.errors import InvalidValue
 
 
@@ -49,6 +50,37 @@ def test_partial_reads_keep_their_unknowns_and_fit_the_marks_they_could_be() -> 
 @pytest.mark.parametrize(("misread", "true"), [("AB12CDE", "A812CDE"), ("0V65XYZ", "OV65XYZ"), ("LS05ABC", "L505ABC")])
 def test_misread_characters_share_a_fuzzy_key(misread: str, true: str) -> None:
     assert RegistrationMark.parse(misread).fuzzy_key == RegistrationMark.parse(true).fuzzy_key
+
+
+def test_misreads_break_the_format_so_a_plausible_mark_stands_out() -> None:
+    assert RegistrationMark.parse("AB12CDE").plausible
+    assert not RegistrationMark.parse("AB12C0E").plausible  # a digit where the format has a letter
+    assert not RegistrationMark.parse("ABI2CDE").plausible
+
+
+@pytest.mark.parametrize(
+    ("query", "misreads", "fits", "misses"),
+    [
+        ("AB12?CD", False, ["AB12XCD"], ["AB12CD", "AB12XXCD"]),
+        ("*X5", False, ["X5", "ABCX5"], ["X55", "AX6"]),
+        ("fd5*", False, ["FD5", "FD51XYZ"], ["XFD5"]),
+        ("ab12 cde", False, ["AB12CDE"], ["AB12CDEF", "AB12C0E"]),
+        ("AB12C0E", True, ["AB12COE", "AB12CDE"], ["AB12CXE"]),
+        ("A%12_DE", False, ["AXX12CDE"], ["AB12CD"]),
+    ],
+)
+def test_plate_queries_take_wildcards_as_anpr_tools_do(
+    query: str, misreads: bool, fits: list[str], misses: list[str]
+) -> None:
+    parsed = PlateQuery.parse(query, misreads=misreads)
+    assert all(parsed.matches(key) for key in fits)
+    assert not any(parsed.matches(key) for key in misses)
+
+
+@pytest.mark.parametrize("bad", ["*", "?*", "A*", "AB#1", "x" * 20])
+def test_a_plate_query_needs_two_known_characters(bad: str) -> None:
+    with pytest.raises(InvalidValue, match="plate"):
+        PlateQuery.parse(bad)
 
 
 @pytest.mark.parametrize("bad", ["", "A", "AB12CDE123", "AB#12", "ÄB12CDE"])

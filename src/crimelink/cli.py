@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
 
+from crimelink.access.cli import sharing_app
 from crimelink.audit.cli import audit_app, retention_app
 from crimelink.errors import CrimelinkError
 from crimelink.settings import Settings
@@ -35,6 +36,7 @@ app.add_typer(evaluate_app, name="evaluate")
 app.add_typer(report_app, name="report")
 app.add_typer(audit_app, name="audit")
 app.add_typer(retention_app, name="retention")
+app.add_typer(sharing_app, name="sharing")
 app.add_typer(casework_app, name="casework")
 app.add_typer(org_app, name="org")
 app.add_typer(db_app, name="db")
@@ -48,7 +50,12 @@ DbOption = Annotated[
 
 
 def _store(db: str | None) -> StoreHandle:
-    return open_store(Settings.from_env(database_url=db).database_url)
+    """The store, after marking the runs a killed process left running (``crimelink.audit.runs``)."""
+    from crimelink.audit.runs import CLI_KINDS, take_over
+
+    store = open_store(Settings.from_env(database_url=db).database_url)
+    take_over(store, kinds=CLI_KINDS, command=" ".join(sys.argv[1:3]))
+    return store
 
 
 @db_app.command("upgrade")
@@ -201,10 +208,17 @@ def analyse(db: DbOption = None) -> None:
         task = bar.add_task("analysing", total=None)
         result = run_analysis(store=store, progress=lambda stage: bar.update(task, description=stage))
     _after_analysis(store, result.run_id)
+    from crimelink.pipeline import PEAK_MB, SECONDS
+
     table = Table("figure", "value", title=f"analysis run {result.run_id}")
     for key, value in result.figures.items():
-        table.add_row(key, f"{value:,}" if isinstance(value, int) else str(value))
+        if not key.startswith((SECONDS, PEAK_MB)):
+            table.add_row(key, f"{value:,}" if isinstance(value, int) else str(value))
     console.print(table)
+    stages = [(k.removeprefix(SECONDS), v) for k, v in result.figures.items() if k.startswith(SECONDS)]
+    peak = max((v for k, v in result.figures.items() if k.startswith(PEAK_MB)), default=0)
+    console.print("stages: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in stages)
+                  + f"; peak memory {peak:,} MB")
 
 
 def _after_analysis(store: StoreHandle, run_id: int) -> None:
@@ -221,12 +235,17 @@ def _after_analysis(store: StoreHandle, run_id: int) -> None:
 @app.command("export")
 def export(
     directory: Annotated[Path, typer.Option("--dir", help="Folder to write the analysis export into.")],
+    as_user: Annotated[
+        str | None, typer.Option("--as", help="A national-unit user to record in the audit (default: the OS user).")
+    ] = None,
+    purpose: Annotated[str, typer.Option(help="Why the export is made (recorded in the audit).")] = "analysis export",
     db: DbOption = None,
 ) -> None:
-    """Write the analysis export (shared/spec/analysis-export.md) as CSV files."""
-    from crimelink.reports.export import export_analysis
+    """Write the analysis export (shared/spec/analysis-export.md) as CSV files, with its marking and
+    handling conditions in handling.json; the export is recorded in the audit log first."""
+    from crimelink.reports.export import export_audited
 
-    counts = export_analysis(store=_store(db), directory=directory)
+    counts = export_audited(store=_store(db), directory=directory, as_user=as_user, purpose=purpose)
     for name, rows in counts.items():
         console.print(f"{name}: {rows:,} rows")
 
@@ -279,6 +298,39 @@ def report_impact(
             Console().print(impact_table(report))
 
 
+@app.command("bulletin")
+def bulletin_command(
+    org: Annotated[str, typer.Option("--org", help="The retailer's or force's code.")],
+    out: Annotated[Path, typer.Option("--out", help="File to write.")],
+    since: Annotated[
+        datetime | None, typer.Option("--since", formats=["%Y-%m-%d"], help="First day (default: 28 days to --until).")
+    ] = None,
+    until: Annotated[
+        datetime | None,
+        typer.Option("--until", formats=["%Y-%m-%d"], help="Last day, included (default: the newest incident's)."),
+    ] = None,
+    output: Annotated[str, typer.Option("--format", help="html, text or pdf.")] = "html",
+    as_user: Annotated[
+        str | None, typer.Option("--as", help="A national-unit user to record in the audit (default: the OS user).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """The periodic bulletin for one retailer or force: prolific offenders and active groups affecting
+    them, sanitised as their handling codes require, images omitted. Recorded in the audit log."""
+    from crimelink.casework.bulletin_files import write_bulletin
+
+    made = write_bulletin(
+        store=_store(db), organisation_code=org, out=out, since=since.date() if since else None,
+        until=until.date() if until else None, fmt=output, as_user=as_user,
+    )  # fmt: skip
+    console.print(
+        f"{made.marking} bulletin for {made.organisation_name}, "
+        f"{made.period_from:%d %b %Y} to {made.period_to:%d %b %Y}: {made.incidents:,} incidents, "
+        f"{len(made.offenders)} prolific offenders, {len(made.groups)} active groups, "
+        f"{made.withheld:,} withheld, {made.images_omitted:,} with images omitted; written to {out}"
+    )
+
+
 @casework_app.command("seed")
 def casework_seed(
     seed: Annotated[int, typer.Option("--seed", help="Same seed, same year.")] = 1,
@@ -315,9 +367,11 @@ def evaluate_linkage_command(
 ) -> None:
     """Persons (named and all mentions) and vehicles: pairwise and B-cubed precision, recall, F1."""
     from crimelink.evaluate.linkage import evaluate_linkage
+    from crimelink.evaluate.linkage_report import linkage_lines
 
     scores = evaluate_linkage(store=_store(db), truth_dir=truth)
-    print(scores)
+    for line in linkage_lines(scores):
+        print(line)
 
 
 @app.command("import-police-uk")

@@ -15,8 +15,8 @@ with its settings and what it found.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import resource
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from time import perf_counter
@@ -24,9 +24,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Executable, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, update
 
-from crimelink.domain.offences import OffenceType
 from crimelink.errors import CrimelinkError
 from crimelink.network import (
     CentralitySettings,
@@ -44,42 +43,39 @@ from crimelink.network import (
     link_incidents,
     routes,
 )
+from crimelink.pipeline_inputs import AnalysisInputs, load_inputs, snapshot
 from crimelink.resolve import (
-    MENTION_COLUMNS,
-    VEHICLE_MENTION_COLUMNS,
-    PersonSettings,
+    LinkageSettings,
     VehicleSettings,
-    resolve_persons,
+    engine_input,
+    link_persons,
     resolve_vehicles,
 )
 from crimelink.store import StoreHandle
+from crimelink.store.frames import insert_frame
 from crimelink.store.models import (
     AnalysisRun,
     GroupMember,
-    Incident,
     IncidentSeries,
-    Item,
+    LinkageModel,
     Offender,
     OffenderGroup,
     PersonLink,
-    PersonMention,
     Series,
-    Store,
     Vehicle,
     VehicleLink,
-    VehicleMention,
     utcnow,
 )
 from crimelink.store.models.patterns import Hotspot, KeyPlayer, NearRepeat, Route, SeriesLink
 from crimelink.triage import PrioritySettings, prioritise_groups, prioritise_offenders
+from crimelink.triage.harm import incident_harm_days
 
 __all__ = ["AnalysisError", "AnalysisResult", "AnalysisSettings", "run_analysis"]
 
 log = logging.getLogger(__name__)
 
-READ_BATCH = 50_000
-WRITE_BATCH = 10_000
-VIOLENT_OFFENCES = tuple(o.value for o in OffenceType if o.violent)
+SECONDS = "seconds: "  # figures that time each stage, e.g. "seconds: resolving persons"
+PEAK_MB = "peak MB after: "  # the process's peak memory when each stage ended
 RESULT_TABLES = (
     GroupMember, OffenderGroup, IncidentSeries, Series, PersonLink, Offender, VehicleLink, Vehicle,
     KeyPlayer, SeriesLink, Route, Hotspot, NearRepeat,
@@ -90,7 +86,7 @@ RESULT_TABLES = (
 class AnalysisSettings:
     """Every stage's settings; stored as JSON with each run so that results can be explained."""
 
-    persons: PersonSettings = field(default_factory=PersonSettings)
+    persons: LinkageSettings = field(default_factory=LinkageSettings)
     vehicles: VehicleSettings = field(default_factory=VehicleSettings)
     groups: GroupSettings = field(default_factory=GroupSettings)
     series: SeriesSettings = field(default_factory=SeriesSettings)
@@ -116,13 +112,7 @@ class AnalysisError(CrimelinkError):
     status_code = 500
 
 
-@dataclass(frozen=True)
-class _Inputs:
-    # incident_id, occurred_at, police_force, value_gbp, violent, lat, lon, offence, mo_tags
-    incidents: pd.DataFrame
-    persons: pd.DataFrame  # MENTION_COLUMNS
-    vehicles: pd.DataFrame  # VEHICLE_MENTION_COLUMNS
-    items: pd.DataFrame  # incident_id, category
+
 
 
 def run_analysis(
@@ -142,9 +132,18 @@ def run_analysis(
             {"started_at": utcnow(), "status": "running", "settings": settings.as_dict()},
         ).scalar_one())
     stage = "loading incidents"
+    clock = {"stage": perf_counter()}
+    timings: dict[str, int | float] = {}
 
     def say(what: str) -> None:
+        """Start a stage: tell the caller, and time the one before (seconds, and the peak
+        memory so far, which names the stage that set it)."""
         nonlocal stage
+        now = perf_counter()
+        if what != stage:
+            timings[f"{SECONDS}{stage}"] = round(now - clock["stage"], 2)
+            timings[f"{PEAK_MB}{stage}"] = _peak_mb()
+        clock["stage"] = now
         stage = what
         log.info("analysis run %s: %s", run_id, what)
         if progress is not None:
@@ -152,16 +151,19 @@ def run_analysis(
 
     try:
         say("loading incidents")
-        with _snapshot(store) as conn:
-            inputs = _load(conn)
-        tables, figures = _conclude(inputs, settings, say)
+        with snapshot(store) as conn:
+            inputs = load_inputs(conn)
+        tables, figures, model = _conclude(inputs, settings, say)
         say("saving results")
+        figures = {**figures, **timings}
         with store.engine.begin() as conn:
             _lock_results(conn)
             for table in RESULT_TABLES:
                 conn.execute(delete(table))
             for table, frame in tables.items():
-                _insert(conn, table, frame)
+                insert_frame(conn, table, frame)
+            if model:
+                conn.execute(insert(LinkageModel), {"run_id": run_id, "model": model})
             _finish(conn, run_id, "finished", figures=figures)
     except Exception as error:
         _record_failure(store, run_id, "failed", f"{stage}: {type(error).__name__}: {error}")
@@ -175,12 +177,16 @@ def run_analysis(
 
 
 def _conclude(
-    inputs: _Inputs, settings: AnalysisSettings, say: Callable[[str], None]
-) -> tuple[dict[Any, pd.DataFrame], dict[str, int | float]]:
-    """Run the stages; return the rows of each result table and the run's figures."""
+    inputs: AnalysisInputs, settings: AnalysisSettings, say: Callable[[str], None]
+) -> tuple[dict[Any, pd.DataFrame], dict[str, int | float], dict[str, Any]]:
+    """Run the stages; return the rows of each result table, the run's figures and the
+    trained person-linkage model."""
     incidents = inputs.incidents
     say("resolving persons")
-    persons = resolve_persons(inputs.persons, settings=settings.persons)
+    persons = link_persons(
+        engine_input(inputs.persons, incidents, inputs.vehicles), settings=settings.persons,
+        decisions=inputs.decisions,
+    )
     say("resolving vehicles")
     vehicles = resolve_vehicles(inputs.vehicles, settings=settings.vehicles)
 
@@ -236,16 +242,22 @@ def _conclude(
         groups.members[["offender_id", "group_id"]], on="offender_id", how="left"
     )
     as_of = _as_datetime(incidents["occurred_at"].max() if len(incidents) else None)
-    scores = prioritise_offenders(offenders, as_of=as_of, settings=settings.priority)
-    offenders = offenders.merge(scores, on="offender_id")
+    harmed = incidents[["incident_id", "occurred_at"]].assign(
+        harm_days=incident_harm_days(incidents, weights=settings.priority.weights))
+    offenders = offenders.merge(prioritise_offenders(
+        offender_ids=offenders["offender_id"].to_numpy(), appearances=appearances,
+        incidents=harmed, as_of=as_of, settings=settings.priority), on="offender_id")
+    anchors = inputs.worked_groups.astype({"mention_id": np.int64})
+    worked = persons.links.merge(anchors, on="mention_id")[["offender_id"]].merge(
+        groups.members[["offender_id", "group_id"]], on="offender_id")["group_id"]
     group_rows = _with_figures(
         groups.groups, "group_id",
         groups.members[["group_id", "offender_id"]].merge(appearances, on="offender_id"), incidents,
     ).merge(groups.members.groupby("group_id").size().rename("members").reset_index(),
             on="group_id")
-    group_rows = group_rows.merge(
-        prioritise_groups(members=groups.members, offender_scores=scores), on="group_id"
-    )
+    group_rows = group_rows.merge(prioritise_groups(
+        members=groups.members, appearances=appearances, incidents=harmed, named=named,
+        under_operation=worked, as_of=as_of, settings=settings.priority), on="group_id")
     series_rows = _with_figures(
         pd.DataFrame({"series_id": pd.unique(series["series_id"])}), "series_id", series, incidents
     )
@@ -276,6 +288,10 @@ def _conclude(
         "person_mentions": len(inputs.persons),
         "offenders": len(offenders),
         "named_offenders": int(offenders["named"].astype(bool).sum()),
+        "person_links_suggested": int(persons.links["status"].eq("suggested").sum()),
+        "person_links_confirmed": int(persons.links["status"].eq("confirmed").sum()),
+        "person_links_context": int(persons.links["status"].eq("context").sum()),
+        "analyst_decisions": len(inputs.decisions),
         "vehicle_mentions": len(inputs.vehicles),
         "vehicles": len(vehicle_rows),
         "hub_vehicles": len(hubs),
@@ -291,7 +307,7 @@ def _conclude(
         "cross_force_groups": int(((trails["kind"] == "group") & trails["cross_force"]).sum()),
         "hot_cells": int(cells["hot"].sum()) if len(cells) else 0,
     }
-    return tables, figures
+    return tables, figures, persons.model
 
 
 def _with_figures(
@@ -322,111 +338,10 @@ def _with_figures(
     return out
 
 
-@contextmanager
-def _snapshot(store: StoreHandle) -> Iterator[Connection]:
-    """A connection whose reads all see one state of the store (PostgreSQL; SQLite's
-    WAL readers are consistent per statement, and imports rarely run beside an analysis)."""
-    with store.engine.connect() as conn:
-        if store.backend == "postgresql":
-            conn = conn.execution_options(isolation_level="REPEATABLE READ")
-        with conn.begin():
-            yield conn
 
 
-def _load(conn: Connection) -> _Inputs:
-    """Read what the stages need with Core selects, streamed in batches into frames."""
-    incidents = _frame(conn, select(
-        Incident.id, Incident.occurred_at, Incident.police_force, Incident.value_gbp,
-        Incident.offence, Incident.assault, Incident.injury, Incident.weapon, Incident.mo_tags,
-        Store.lat, Store.lon,
-    ).join(Store, Store.id == Incident.store_id), ["incident_id", "occurred_at", "police_force",
-                                                  "value_gbp", "offence", "assault", "injury",
-                                                  "weapon", "mo_tags", "lat", "lon"])
-    incidents["violent"] = (
-        incidents["offence"].isin(VIOLENT_OFFENCES)
-        | incidents["assault"].eq(True) | incidents["injury"].eq(True)
-        | (incidents["weapon"].notna() & incidents["weapon"].ne("none"))
-    )
-    incidents = incidents[["incident_id", "occurred_at", "police_force", "value_gbp", "violent",
-                           "lat", "lon", "offence", "mo_tags"]]
-    incidents["value_gbp"] = incidents["value_gbp"].astype(float)
-    incidents["occurred_at"] = pd.to_datetime(incidents["occurred_at"])
-    persons = _frame(conn, select(
-        PersonMention.id, PersonMention.incident_id, PersonMention.name, PersonMention.dob,
-        PersonMention.pnc_id, PersonMention.gender, PersonMention.age_min,
-        PersonMention.age_max, PersonMention.build,
-    ), list(MENTION_COLUMNS[:-1]))
-    areas = incidents[["incident_id", "police_force"]].rename(columns={"police_force": "area"})
-    persons = persons.merge(areas, on="incident_id", how="left")
-    vehicles = _frame(conn, select(
-        VehicleMention.id, VehicleMention.incident_id, VehicleMention.vrm,
-        VehicleMention.vrm_normalised, VehicleMention.vrm_pattern, VehicleMention.partial,
-        VehicleMention.make, VehicleMention.model, VehicleMention.colour,
-    ), list(VEHICLE_MENTION_COLUMNS))
-    items = _frame(conn, select(Item.incident_id, Item.category).where(Item.category.is_not(None)),
-                   ["incident_id", "category"])
-    return _Inputs(incidents=incidents, persons=persons, vehicles=vehicles, items=items)
 
 
-def _frame(conn: Connection, statement: Executable, columns: list[str]) -> pd.DataFrame:
-    result = conn.execution_options(yield_per=READ_BATCH).execute(statement)
-    parts = [pd.DataFrame.from_records(part, columns=columns) for part in result.partitions()]
-    if not parts:
-        return pd.DataFrame({column: pd.Series(dtype=object) for column in columns})
-    return pd.concat(parts, ignore_index=True)
-
-
-def _insert(conn: Connection, table: Any, frame: pd.DataFrame) -> None:
-    """Bulk insert in batches inside the caller's transaction, NaN and NaT as NULL.
-
-    Row-by-row parameter handling cost more than the analysis itself (30 s for 200,000
-    incidents on PostgreSQL), so values are put into the store's form column by column with
-    the column types' own bind processors, then handed to the driver whole: COPY on
-    PostgreSQL, executemany on SQLite. The SQL names only our own tables and columns, quoted
-    by the dialect.
-    """
-    dialect = conn.dialect
-    columns = [c for c in table.__table__.columns if c.key in frame.columns]
-    processors = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
-    quote = dialect.identifier_preparer.quote
-    target = f"{quote(table.__tablename__)} ({', '.join(quote(c.name) for c in columns)})"
-    for start in range(0, len(frame), WRITE_BATCH):
-        chunk = frame.iloc[start:start + WRITE_BATCH]
-        plain = [_plain(chunk[c.key], integer=c.type.python_type is int) for c in columns]
-        if dialect.name not in ("postgresql", "sqlite"):  # any other backend: plain Core
-            keys = [c.key for c in columns]
-            conn.execute(insert(table), [dict(zip(keys, row, strict=True))
-                                         for row in zip(*plain, strict=True)])
-            continue
-        rows = list(zip(*(
-            values if process is None else [None if v is None else process(v) for v in values]
-            for values, process in zip(plain, processors, strict=True)
-        ), strict=True))
-        if dialect.name == "postgresql":
-            raw: Any = conn.connection.dbapi_connection
-            with raw.cursor() as cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join("?" * len(columns))
-            conn.exec_driver_sql(f"INSERT INTO {target} VALUES ({marks})", rows)
-
-
-def _plain(values: pd.Series, *, integer: bool = False) -> list[Any]:
-    """A column as Python values every driver takes, with None for missing ones.
-
-    ``integer``: the store wants whole numbers (a merge turns an id column with gaps into
-    floats, which PostgreSQL's COPY would refuse as "1.0").
-    """
-    if integer and pd.api.types.is_float_dtype(values):
-        values = values.astype("Int64")
-    if pd.api.types.is_datetime64_any_dtype(values):
-        # numpy turns microsecond datetimes into Python datetimes
-        objects = values.to_numpy(dtype="datetime64[us]").astype(object)
-    else:
-        objects = values.astype(object).to_numpy()
-    objects[pd.isna(values).to_numpy()] = None
-    return list(objects.tolist())
 
 
 def _lock_results(conn: Connection) -> None:
@@ -454,6 +369,11 @@ def _record_failure(store: StoreHandle, run_id: int, status: str, error: str) ->
             _finish(conn, run_id, status, error=error[:4000])
     except Exception:  # the store itself may be what failed; the original error matters more
         log.exception("could not record the failure of analysis run %s", run_id)
+
+
+def _peak_mb() -> int:
+    """The process's peak resident memory so far, in MB (Linux reports it in KB)."""
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
 
 
 def _as_datetime(value: Any) -> datetime | None:

@@ -6,6 +6,10 @@ single records are all filtered by the same words, on SQLite and PostgreSQL alik
 - **Incidents.** The national unit sees every incident. A retailer's user sees only the
   incidents its own organisation submitted. A police force's user sees the incidents in its
   force area (``Incident.police_force``) and any it submitted itself.
+- **Sharing agreements** (``crimelink.access.sharing``) add another organisation's incidents:
+  those its provider submitted, while the agreement is in force (between its first and last
+  day, not revoked), of the offences it lists (all when it lists none), and never an incident
+  graded with handling code C (conditional material goes out only through the national unit).
 - **Offenders and vehicles** are visible when linked to at least one incident the viewer can
   see. National and force users then see the whole profile (forces need the cross-border
   picture to adopt an operation); a retailer sees only its own incidents on it, and no
@@ -21,9 +25,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
+from crimelink.access.models import SharingAgreement, SharingAgreementOffence
 from crimelink.domain.organisations import OrganisationKind, Role
 from crimelink.store.models import (
     GroupMember,
@@ -37,6 +42,7 @@ from crimelink.store.models import (
     Vehicle,
     VehicleLink,
     VehicleMention,
+    utcnow,
 )
 
 
@@ -110,8 +116,38 @@ def incident_filter(viewer: Viewer) -> ColumnElement[bool]:
         return true()
     own = Incident.submitter_id == viewer.organisation_id
     if viewer.kind is OrganisationKind.POLICE_FORCE and viewer.force:
-        return or_(Incident.police_force == viewer.force, own)
-    return own
+        return or_(Incident.police_force == viewer.force, own, shared_with(viewer))
+    return or_(own, shared_with(viewer))
+
+
+def shared_with(viewer: Viewer) -> ColumnElement[bool]:
+    """Incidents another organisation shares with the viewer's under an agreement in force."""
+    today = utcnow().date()
+    agreement = SharingAgreement
+    parties = or_(
+        and_(agreement.provider_id == Incident.submitter_id, agreement.recipient_id == viewer.organisation_id),
+        and_(
+            agreement.mutual.is_(True),
+            agreement.recipient_id == Incident.submitter_id,
+            agreement.provider_id == viewer.organisation_id,
+        ),
+    )
+    offences = SharingAgreementOffence
+    covers_offence = or_(
+        ~exists().where(offences.agreement_id == agreement.id),
+        exists()
+        .where(offences.agreement_id == agreement.id, offences.offence == Incident.offence)
+        .correlate_except(offences),  # incidents as well as the agreement come from outside
+    )
+    in_force = exists().where(
+        parties,
+        agreement.revoked_at.is_(None),
+        agreement.starts <= today,
+        or_(agreement.ends.is_(None), agreement.ends >= today),
+        covers_offence,
+    )
+    unconditional = or_(Incident.handling_code.is_(None), Incident.handling_code != "C")
+    return and_(in_force, unconditional)
 
 
 def visible_incident_ids(viewer: Viewer) -> Select[int]:

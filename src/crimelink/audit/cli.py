@@ -2,7 +2,9 @@
 queue, decisions, subject access, erasure). Wired into ``crimelink.cli`` with
 ``app.add_typer(audit_app, name="audit")`` and ``app.add_typer(retention_app, name="retention")``;
 imports stay lazy so that ``--help`` is instant. Commands run on the server are audited as
-``system:cli:<operating-system user>``.
+``system:cli:<operating-system user>``, or as the registered user ``--as`` names (who must hold
+a role that may do it); every command that reads personal data (the queue, a subject access
+export, a search of the log) is itself recorded, with its purpose (``--purpose``, defaulted).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ DbOption = Annotated[
     str | None,
     typer.Option("--db", help="Store URL (default: $CRIMELINK_DATABASE_URL, else var/crimelink.sqlite)."),
 ]
+AsOption = Annotated[str | None, typer.Option("--as", help="Act as this registered user (default: the OS user).")]
 
 
 def parse_anchor(text: str) -> tuple[int, str]:
@@ -69,10 +72,13 @@ def search_command(
     until: Annotated[str | None, typer.Option(help="To this date, inclusive.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=500, help="Newest entries shown.")] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="JSON Lines instead of a table.")] = False,
+    as_user: AsOption = None,
+    purpose: Annotated[str, typer.Option(help="Why (recorded in the audit).")] = "audit of access and use",
     db: DbOption = None,
 ) -> None:
-    """Search the audit log (newest first), e.g. who read offender 42 last month."""
-    from crimelink.audit.service import AuditQuery, search_events
+    """Search the audit log (newest first), e.g. who read offender 42 last month. The search is audited."""
+    from crimelink.audit.service import AuditQuery, record, search_events
+    from crimelink.domain.organisations import Role
     from crimelink.settings import Settings
     from crimelink.store import open_store
 
@@ -85,7 +91,10 @@ def search_command(
     store = open_store(Settings.from_env(database_url=db).database_url)
     try:
         with store.session() as session:
+            actor = _actor(session, as_user, "searching the audit log", Role.AUDITOR)
             found = search_events(session=session, query=query, organisation_scope=None)
+            record(session=session, actor=actor, action="audit.search", purpose=purpose,
+                   details={"query": query.model_dump(mode="json", exclude_defaults=True), "via": "cli"})  # fmt: skip
     finally:
         store.close()
     for row in found.rows:
@@ -105,23 +114,27 @@ retention_app = typer.Typer(
 )
 
 
-def _operator() -> Any:
-    """Who runs the command on the server, as the audit records them."""
-    import getpass
+def _actor(session: Any, as_user: str | None, what: str, *roles: Any) -> Any:
+    """Who runs the command, as the audit records them: the OS user, or ``--as`` (holding ``roles``
+    in the national unit when named; see ``crimelink.audit.operator``)."""
+    from crimelink.audit.operator import cli_actor
+    from crimelink.domain.organisations import Role
 
-    from crimelink.audit.service import Actor
-
-    return Actor.system(f"cli:{getpass.getuser()}")
+    allowed = roles or (Role.SUPERVISOR, Role.ADMINISTRATOR)
+    return cli_actor(session=session, as_user=as_user, roles=allowed, national=True, what=what)
 
 
 @retention_app.command("queue")
 def retention_queue_command(
     as_of: Annotated[str | None, typer.Option(help="Review date to look from (YYYY-MM-DD; default today).")] = None,
     limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 100,
+    as_user: AsOption = None,
+    purpose: Annotated[str, typer.Option(help="Why (recorded in the audit).")] = "records management",
     db: DbOption = None,
 ) -> None:
-    """Incidents whose personal data is due for review, oldest first."""
+    """Incidents whose personal data is due for review, oldest first. The read is audited."""
     from crimelink.access.retention import review_queue
+    from crimelink.audit.service import record
     from crimelink.settings import Settings
     from crimelink.store import open_store
 
@@ -129,8 +142,11 @@ def retention_queue_command(
     store = open_store(settings.database_url)
     try:
         with store.session() as session:
+            actor = _actor(session, as_user, "the retention queue")
             items = review_queue(session=session, as_of=date.fromisoformat(as_of) if as_of else date.today(),
                                  clear_years=settings.retention_clear_years, limit=limit)  # fmt: skip
+            record(session=session, actor=actor, action="retention.queue", purpose=purpose,
+                   details={"as_of": as_of, "shown": len(items), "via": "cli"})  # fmt: skip
     finally:
         store.close()
     for item in items:
@@ -145,6 +161,7 @@ def retention_decide_command(
     decision: Annotated[str, typer.Argument(help="retain, anonymise or delete.")],
     reason: Annotated[str, typer.Option(help="Why (kept in the audit).")],
     next_review: Annotated[str | None, typer.Option(help="For retain: the next review date.")] = None,
+    as_user: AsOption = None,
     db: DbOption = None,
 ) -> None:
     """Decide on one incident's personal data (refused while casework holds it)."""
@@ -156,7 +173,8 @@ def retention_decide_command(
     store = open_store(settings.database_url)
     try:
         with store.session() as session:
-            decide(session=session, actor=_operator(), incident_id=incident_id, decision=decision, reason=reason,
+            actor = _actor(session, as_user, "retention decisions")
+            decide(session=session, actor=actor, incident_id=incident_id, decision=decision, reason=reason,
                    clear_years=settings.retention_clear_years,
                    next_review=date.fromisoformat(next_review) if next_review else None)  # fmt: skip
     finally:
@@ -167,9 +185,10 @@ def retention_decide_command(
 @retention_app.command("export")
 def subject_export_command(
     offender_id: Annotated[int, typer.Argument(help="The person (offender id).")],
+    as_user: AsOption = None,
     db: DbOption = None,
 ) -> None:
-    """Subject access: everything held about one person, as JSON on standard output."""
+    """Subject access: everything held about one person, as JSON on standard output (audited)."""
     from crimelink.access.retention import subject_access_export
     from crimelink.settings import Settings
     from crimelink.store import open_store
@@ -177,7 +196,8 @@ def subject_export_command(
     store = open_store(Settings.from_env(database_url=db).database_url)
     try:
         with store.session() as session:
-            export = subject_access_export(session=session, actor=_operator(), offender_id=offender_id)
+            actor = _actor(session, as_user, "a subject access export")
+            export = subject_access_export(session=session, actor=actor, offender_id=offender_id)
     finally:
         store.close()
     print(json.dumps(export, ensure_ascii=False, indent=2))
@@ -190,6 +210,7 @@ def subject_erase_command(
         str, typer.Option(help="no_policing_purpose, inaccurate, unlawfully_processed or legal_obligation.")
     ],
     reason: Annotated[str, typer.Option(help="Why (kept in the audit).")],
+    as_user: AsOption = None,
     db: DbOption = None,
 ) -> None:
     """Erase one person's personal data (DPA 2018 s.47), on recorded grounds."""
@@ -200,7 +221,8 @@ def subject_erase_command(
     store = open_store(Settings.from_env(database_url=db).database_url)
     try:
         with store.session() as session:
-            erased = erase_subject(session=session, actor=_operator(), offender_id=offender_id, grounds=grounds,
+            actor = _actor(session, as_user, "erasure")
+            erased = erase_subject(session=session, actor=actor, offender_id=offender_id, grounds=grounds,
                                    reason=reason)  # fmt: skip
     finally:
         store.close()

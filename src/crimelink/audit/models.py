@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, DateTime, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Date, DateTime, Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crimelink.store.models.base import Base, BigId, Id
@@ -82,3 +82,23 @@ class RetentionReview(Base):
     decided_by: Mapped[str] = mapped_column(String(64))
     decided_at: Mapped[datetime] = mapped_column(DateTime)
     next_review: Mapped[date | None] = mapped_column(Date, index=True)
+
+
+class RunningProcess(Base):
+    """A crimelink process that may start analysis or import runs, while it lives.
+
+    A process registers itself when it starts (host, process id and the process's own start
+    time, so that a recycled process id is not mistaken for it) and removes itself when it
+    ends. A run still "running" with no live process that could own it was interrupted
+    (``crimelink.audit.runs``).
+    """
+
+    __tablename__ = "running_processes"
+
+    id: Mapped[Id]
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    process_started: Mapped[float] = mapped_column(Float)  # seconds since boot, from /proc (0.0: unknown)
+    kinds: Mapped[str] = mapped_column(String(100))  # run kinds it may start: "analysis", "import:file", "import:api"
+    command: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(DateTime)

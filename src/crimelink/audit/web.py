@@ -16,7 +16,8 @@ Entries are written through a connection pool of their own (:func:`audit_store`)
 holds its own connection while its read is audited, so sharing one pool would let enough
 concurrent requests take every connection and then wait for one another.
 
-The purpose comes from the ``X-Purpose`` header, else the user's role's usual purpose.
+The purpose comes from the ``X-Purpose`` header, else the one the user stated for the session
+(``crimelink.audit.purposes``), else the user's role's usual purpose.
 Entries name the route's subject (``incident`` 42) so that an auditor can ask "who read
 this record"; query parameters and the client's address go into ``details``.
 """
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +38,7 @@ from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crimelink.access.policy import Viewer
+from crimelink.audit.purposes import PURPOSES, SESSION_KEY
 from crimelink.audit.service import Actor, default_purpose, record
 from crimelink.errors import CrimelinkError
 from crimelink.store import StoreHandle, create_store_engine
@@ -47,6 +50,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 NOT_AUDITED = frozenset({  # route paths (templates) that show no personal data
     "/", "/api/v1/dashboard", "/api/v1/forces.geojson", "/api/v1/me", "/openapi.json", "/docs",
     "/login", "/logout", "/api/v1/outcome-types",
+    "/incidents/new", "/incidents/new/row", "/incidents/new/stores",  # the blank report form and its rows
 })  # fmt: skip
 KNOWN_READS: dict[str, tuple[str, str | None, str | None]] = {  # path without /api/v1: action, subject, param
     "/incidents": ("incident.search", None, None),
@@ -58,7 +62,11 @@ KNOWN_READS: dict[str, tuple[str, str | None, str | None]] = {  # path without /
     "/audit": ("audit.search", None, None),
     "/audit/verify": ("audit.verify", None, None),
 }
-KNOWN_CHANGES = {("POST", "/incidents"): "incident.submit"}
+KNOWN_CHANGES = {
+    ("POST", "/incidents"): "incident.submit",
+    ("POST", "/incidents/new"): "incident.submit",  # the web form
+    ("POST", "/offenders/{offender_id}/decisions"): "person_link.decide",
+}
 _VERBS = {"POST": "create", "PUT": "replace", "PATCH": "change", "DELETE": "delete"}
 MAX_PURPOSE = 200
 MAX_QUERY_TEXT = 200
@@ -132,11 +140,13 @@ def plan_for(scope: Scope) -> Plan | None:
     return Plan(action, subject_type, None if subject_id is None else str(subject_id), details)
 
 
-def purpose_of(headers: dict[str, str] | Any, viewer: Viewer) -> str:
-    """The purpose the request states (``X-Purpose``), else the role's usual one."""
+def purpose_of(headers: dict[str, str] | Any, viewer: Viewer, session: Any = None) -> str:
+    """The purpose the request states (``X-Purpose``), else the session's (``crimelink.audit.purposes``),
+    else the role's usual one."""
     stated = str(headers.get("x-purpose") or "").strip()
     stated = "".join(ch for ch in stated if ch.isprintable())[:MAX_PURPOSE]
-    return stated or default_purpose(viewer.role)
+    chosen = session.get(SESSION_KEY) if isinstance(session, Mapping) else None
+    return stated or PURPOSES.get(chosen if isinstance(chosen, str) else "") or default_purpose(viewer.role)
 
 
 def audit_store(store: StoreHandle) -> StoreHandle:
@@ -182,7 +192,7 @@ def audit_change_requested(request: Request, viewer: Viewer) -> None:
         return
     request_id = secrets.token_hex(8)
     request.state.audit_request = request_id
-    purpose = purpose_of(request.headers, viewer)
+    purpose = purpose_of(request.headers, viewer, request.session)
     try:
         _write(trust_store(request.app), viewer, purpose, plan, plan.action + ".requested", {"request": request_id})
     except Exception as error:
@@ -232,7 +242,7 @@ class AuditMiddleware:
         plan = plan_for(scope) if viewer is not None else None
         if viewer is None or plan is None:
             return True
-        purpose = purpose_of(_headers(scope), viewer)
+        purpose = purpose_of(_headers(scope), viewer, scope.get("session"))
         store = trust_store(scope["app"])
         try:
             await anyio.to_thread.run_sync(_write, store, viewer, purpose, plan, plan.action, {"status": status})
@@ -247,7 +257,7 @@ class AuditMiddleware:
         if viewer is None or plan is None:
             return
         request_id = scope.get("state", {}).get("audit_request")
-        purpose = purpose_of(_headers(scope), viewer)
+        purpose = purpose_of(_headers(scope), viewer, scope.get("session"))
         store = trust_store(scope["app"])
         extra = {"status": status, "request": request_id}
         try:

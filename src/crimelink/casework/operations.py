@@ -4,13 +4,18 @@ and the engagement (upskilling) sessions the national team holds with retailers.
 The national unit sees and records everything; a force's investigators see and record the
 operations their force leads; nobody else sees an operation at all (:class:`NotFound`). An
 auditor sees what the national unit sees and changes nothing (:class:`Forbidden`).
+
+This module holds the operations themselves (open, adopt, link, list, show, close); recording
+results is in ``results`` and engagement in ``engagement``, both importable from here too.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, false, select, true
 from sqlalchemy.orm import Session
 
 from crimelink.access.policy import Viewer
@@ -20,8 +25,6 @@ from crimelink.casework.models import (
     Charge,
     CourtResult,
     CrimeOutcome,
-    EngagementAttendance,
-    EngagementSession,
     Operation,
     OperationLink,
     Referral,
@@ -30,29 +33,26 @@ from crimelink.casework.models import (
 )
 from crimelink.casework.outcomes import default_outcome_types
 from crimelink.casework.schemas import (
-    ArrestIn,
     ArrestOut,
-    ChargeIn,
     ChargeOut,
     CloseOperationIn,
-    CourtResultIn,
     CourtResultOut,
-    EngagementIn,
-    EngagementOut,
     LinkIn,
     LinkOut,
     OperationCreate,
     OperationDetail,
     OperationRow,
-    OutcomeIn,
     OutcomeOut,
     SentenceOut,
 )
 from crimelink.casework.targets import Target, find_target, resolved_id
 from crimelink.domain.forces import police_force
-from crimelink.domain.offences import OffenceType
 from crimelink.errors import Forbidden, InvalidValue, NotFound
-from crimelink.store.models import Organisation, utcnow
+from crimelink.store.models import utcnow
+
+if TYPE_CHECKING:
+    from crimelink.casework.engagement import list_engagement, record_engagement
+    from crimelink.casework.results import record_arrest, record_charge, record_court_result, record_outcomes
 
 __all__ = [
     "adopt_into_operation",
@@ -229,55 +229,10 @@ def _arrest(a: Arrest) -> ArrestOut:
     )
 
 
-def record_arrest(*, session: Session, actor: Viewer, operation_id: int, arrest: ArrestIn) -> ArrestOut:
-    operation = _operation(session, actor, operation_id, write=True)
-    anchor = (
-        find_target(session=session, kind="person", target_id=arrest.offender_id).anchor_mention_id
-        if arrest.offender_id is not None
-        else None
-    )
-    row = Arrest(
-        operation_id=operation.id,
-        offender_id=arrest.offender_id,
-        anchor_mention_id=anchor,
-        person=arrest.person,
-        arrested_at=_naive(arrest.arrested_at),
-        police_force=police_force(arrest.police_force).id if arrest.police_force else operation.lead_force,
-        notes=arrest.notes,
-    )
-    session.add(row)
-    session.flush()
-    return _arrest(row)
-
-
 def _charge(c: Charge) -> ChargeOut:
     return ChargeOut(
         id=c.id, arrest_id=c.arrest_id, person=c.person, offence=c.offence, counts=c.counts, charged_at=c.charged_at
     )
-
-
-def _owned(session: Session, model: type[Arrest] | type[Charge], row_id: int | None, operation: Operation) -> None:
-    if (
-        row_id is not None
-        and session.scalar(select(model.id).where(model.id == row_id, model.operation_id == operation.id)) is None
-    ):
-        raise InvalidValue(f"{model.__tablename__[:-1]}_id", row_id, "not one of this operation's")
-
-
-def record_charge(*, session: Session, actor: Viewer, operation_id: int, charge: ChargeIn) -> ChargeOut:
-    operation = _operation(session, actor, operation_id, write=True)
-    _owned(session, Arrest, charge.arrest_id, operation)
-    row = Charge(
-        operation_id=operation.id,
-        arrest_id=charge.arrest_id,
-        person=charge.person,
-        offence=OffenceType(charge.offence).value,
-        counts=charge.counts,
-        charged_at=_naive(charge.charged_at),
-    )
-    session.add(row)
-    session.flush()
-    return _charge(row)
 
 
 def _outcome(o: CrimeOutcome) -> OutcomeOut:
@@ -292,32 +247,6 @@ def _outcome(o: CrimeOutcome) -> OutcomeOut:
         crime_reference=o.crime_reference,
         charge_id=o.charge_id,
     )
-
-
-def record_outcomes(
-    *, session: Session, actor: Viewer, operation_id: int, outcomes: list[OutcomeIn]
-) -> list[OutcomeOut]:
-    """The Home Office outcome of each crime the operation dealt with (one row per crime)."""
-    operation = _operation(session, actor, operation_id, write=True)
-    types = default_outcome_types()
-    rows = []
-    for i, given in enumerate(outcomes):
-        if given.incident_id is None and not given.crime_reference:
-            raise InvalidValue(f"[{i}]", None, "name the crime: incident_id or crime_reference")
-        _owned(session, Charge, given.charge_id, operation)
-        rows.append(
-            CrimeOutcome(
-                operation_id=operation.id,
-                incident_id=given.incident_id,
-                crime_reference=given.crime_reference,
-                charge_id=given.charge_id,
-                outcome_type=types.get(given.outcome_type).code,
-                recorded_at=_naive(given.recorded_at),
-            )
-        )
-    session.add_all(rows)
-    session.flush()
-    return [_outcome(o) for o in rows]
 
 
 def _court(r: CourtResult, sentences: list[Sentence]) -> CourtResultOut:
@@ -342,25 +271,6 @@ def _court(r: CourtResult, sentences: list[Sentence]) -> CourtResultOut:
     )
 
 
-def record_court_result(*, session: Session, actor: Viewer, operation_id: int, result: CourtResultIn) -> CourtResultOut:
-    operation = _operation(session, actor, operation_id, write=True)
-    _owned(session, Charge, result.charge_id, operation)
-    row = CourtResult(
-        operation_id=operation.id,
-        charge_id=result.charge_id,
-        person=result.person,
-        court=result.court,
-        verdict=result.verdict,
-        decided_at=_naive(result.decided_at),
-    )
-    session.add(row)
-    session.flush()
-    sentences = [Sentence(court_result_id=row.id, **s.model_dump()) for s in result.sentences]
-    session.add_all(sentences)
-    session.flush()
-    return _court(row, sentences)
-
-
 def close_operation(*, session: Session, actor: Viewer, operation_id: int, close: CloseOperationIn) -> OperationRow:
     operation = _operation(session, actor, operation_id, write=True)
     if operation.status == "closed":
@@ -376,65 +286,18 @@ def _naive(moment: datetime) -> datetime:
     return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
 
 
-# --- engagement ------------------------------------------------------------------------------
+_MOVED = {
+    "record_arrest": "results",
+    "record_charge": "results",
+    "record_court_result": "results",
+    "record_outcomes": "results",
+    "list_engagement": "engagement",
+    "record_engagement": "engagement",
+}
 
 
-def _engagement(session: Session, sessions: list[EngagementSession]) -> list[EngagementOut]:
-    codes: dict[int, list[str]] = {}
-    if sessions:
-        for session_id, code in session.execute(
-            select(EngagementAttendance.session_id, Organisation.code)
-            .join(Organisation, Organisation.id == EngagementAttendance.organisation_id)
-            .where(EngagementAttendance.session_id.in_([s.id for s in sessions]))
-            .order_by(Organisation.code)
-        ):
-            codes.setdefault(session_id, []).append(code)
-    return [
-        EngagementOut(
-            id=s.id,
-            held_on=s.held_on,
-            title=s.title,
-            organisations=codes.get(s.id, []),
-            attendees=s.attendees,
-            police_force=s.police_force,
-            notes=s.notes,
-        )
-        for s in sessions
-    ]
-
-
-def record_engagement(*, session: Session, actor: Viewer, data: EngagementIn) -> EngagementOut:
-    if not is_manager(actor):
-        raise Forbidden("only the national unit records engagement sessions")
-    wanted = {c.strip().upper() for c in data.organisations}
-    rows = session.execute(select(Organisation.code, Organisation.id).where(Organisation.code.in_(wanted)))
-    found = dict(rows.all())
-    if missing := sorted(wanted - set(found)):
-        raise InvalidValue("organisations", missing, "no such organisations")
-    row = EngagementSession(
-        held_on=data.held_on,
-        title=data.title,
-        attendees=data.attendees,
-        notes=data.notes,
-        police_force=police_force(data.police_force).id if data.police_force else None,
-        created_by_id=actor.user_id,
-    )
-    session.add(row)
-    session.flush()
-    session.add_all(EngagementAttendance(session_id=row.id, organisation_id=i) for i in found.values())
-    session.flush()
-    return _engagement(session, [row])[0]
-
-
-def list_engagement(*, session: Session, actor: Viewer) -> list[EngagementOut]:
-    """Sessions: all for the national unit; those it attended for a retailer; in its area for a force."""
-    query = select(EngagementSession).order_by(EngagementSession.held_on.desc(), EngagementSession.id)
-    if not actor.national:
-        attended = select(EngagementAttendance.session_id).where(
-            EngagementAttendance.organisation_id == actor.organisation_id
-        )
-        rule: ColumnElement[bool] = EngagementSession.id.in_(attended)
-        if actor.force:
-            rule = or_(rule, EngagementSession.police_force == actor.force)
-        query = query.where(rule)
-    return _engagement(session, list(session.scalars(query)))
+def __getattr__(name: str) -> Any:
+    """Results and engagement live in modules of their own (which use this one); still importable from here."""
+    if name in _MOVED:
+        return getattr(import_module(f"crimelink.casework.{_MOVED[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -5,6 +5,11 @@ punctuation. A partial read keeps ``?`` for each unread character; its key is em
 ``pattern`` matches the full marks it could be. ``fuzzy_key`` folds the characters that
 witnesses and cameras confuse (0/O, 1/I, 5/S, 8/B, 2/Z, 6/G), so that a misread mark lands
 on the same key as the true one.
+
+A misread almost always breaks the mark's format (the confusable pairs are a letter and a
+digit, and the formats fix where letters and digits stand), so ``plausible`` tells a mark that
+could be on a car from one that is probably a misread of another. ``PlateQuery`` is an
+analyst's search as ANPR tools take it: ``?`` for one unknown character, ``*`` for any run.
 """
 
 from __future__ import annotations
@@ -35,9 +40,23 @@ _STRIP = re.compile(r"[\s\-.·]+")
 _ALLOWED = re.compile(r"^[A-Z0-9?]{2,8}$")
 
 # Characters that readers confuse, folded to one representative each.
-_CONFUSABLE = str.maketrans(
-    {"0": "O", "D": "O", "Q": "O", "1": "I", "L": "I", "5": "S", "8": "B", "2": "Z", "6": "G", "4": "A", "7": "T"}
+CONFUSABLE_PAIRS = (
+    ("0", "O"), ("D", "O"), ("Q", "O"), ("1", "I"), ("L", "I"), ("5", "S"), ("8", "B"), ("2", "Z"), ("6", "G"),
+    ("4", "A"), ("7", "T"),
+)  # fmt: skip
+_CONFUSABLE = str.maketrans(dict(CONFUSABLE_PAIRS))
+
+
+# Formats a real British plate has; a key of another shape is most likely a misread.
+PLAUSIBLE_FORMATS = frozenset(
+    {PlateFormat.CURRENT, PlateFormat.PREFIX, PlateFormat.SUFFIX, PlateFormat.NORTHERN_IRELAND}
 )
+_QUERY_ALLOWED = re.compile(r"^[A-Z0-9?*]{1,16}$")
+
+
+def fold(text: str) -> str:
+    """``text`` with the characters readers confuse folded to one representative each."""
+    return text.translate(_CONFUSABLE)
 
 
 def _classify(key: str) -> PlateFormat:
@@ -81,7 +100,12 @@ class RegistrationMark:
     @property
     def fuzzy_key(self) -> str:
         """Key with confusable characters folded; empty for a partial read."""
-        return self.key.translate(_CONFUSABLE)
+        return fold(self.key)
+
+    @property
+    def plausible(self) -> bool:
+        """Whether the mark has the shape of a real British plate (a misread usually has not)."""
+        return self.format in PLAUSIBLE_FORMATS
 
     @property
     def display(self) -> str:
@@ -99,3 +123,46 @@ class RegistrationMark:
             p == "?" or p == o or p.translate(_CONFUSABLE) == o.translate(_CONFUSABLE)
             for p, o in zip(pattern, other_key, strict=True)
         )
+
+
+@dataclass(frozen=True, slots=True)
+class PlateQuery:
+    """A plate search as analysts type it into ANPR tools: ``AB12?CD``, ``*X5``, ``FD5*``.
+
+    ``?`` stands for exactly one unknown character and ``*`` for any run (none included); the
+    rest must match in place. A query with no wildcard matches the whole mark. With
+    ``misreads`` the query and the marks are compared with confusable characters folded, so
+    ``AB12C0E`` finds ``AB12COE`` and ``AB12CDE``.
+    """
+
+    text: str
+    pattern: str
+    misreads: bool = False
+
+    @classmethod
+    def parse(cls, text: str, *, misreads: bool = False) -> PlateQuery:
+        """Clean a typed query (case, spaces, ``%`` and ``_`` taken as ``*`` and ``?``)."""
+        cleaned = _STRIP.sub("", text.strip().upper()).replace("%", "*").replace("_", "?")
+        cleaned = re.sub(r"\*+", "*", cleaned)
+        if not _QUERY_ALLOWED.match(cleaned) or sum(c not in "*?" for c in cleaned) < 2:
+            raise InvalidValue(
+                "plate",
+                text,
+                "a plate search has at least two letters or digits, with ? for one unknown character and * for any run",
+            )
+        return cls(text=text, pattern=cleaned, misreads=misreads)
+
+    @property
+    def known_characters(self) -> int:
+        return sum(c not in "?*" for c in self.pattern)
+
+    def like(self) -> str:
+        """The query as a SQL ``LIKE`` pattern (folded when misreads are tolerated)."""
+        pattern = fold(self.pattern) if self.misreads else self.pattern
+        return pattern.replace("?", "_").replace("*", "%")
+
+    def matches(self, key: str) -> bool:
+        """Whether a full normalised mark fits the query."""
+        pattern, key = (fold(self.pattern), fold(key)) if self.misreads else (self.pattern, key)
+        expression = "".join("." if c == "?" else ".*" if c == "*" else re.escape(c) for c in pattern)
+        return re.fullmatch(expression, key) is not None

@@ -5,11 +5,20 @@ The files, their columns and their order are the contract in
 it against the spec itself. Each file is written to a temporary name in the target folder
 and renamed into place, so a reader sees the old file or the new one, never half of one.
 Rows are streamed from the store in batches, so a million incidents export in bounded memory.
+
+Beside the five files goes ``handling.json`` (:data:`MANIFEST`), which the spec's files cannot
+carry in their fixed columns: the protective marking of the whole export (OFFICIAL-SENSITIVE
+when it names people or holds conditional material), the 3x5x2 grading of its weakest part,
+every incident it holds under handling code C with its conditions and whether those
+conditions let it go further (``crimelink.reports.handling``), who produced it and for what
+purpose, and each file's rows and SHA-256. Whoever passes the folder on passes its conditions.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -17,8 +26,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Executable, select
+from sqlalchemy import Connection, Executable, func, select
 
+from crimelink.reports.handling import UNGRADED, circle, grading_of, worst_grading
 from crimelink.store import StoreHandle
 from crimelink.store.models import (
     Incident,
@@ -30,9 +40,10 @@ from crimelink.store.models import (
     PersonMention,
     VehicleLink,
     VehicleMention,
+    utcnow,
 )
 
-__all__ = ["EXPORT_COLUMNS", "export_analysis"]
+__all__ = ["EXPORT_COLUMNS", "MANIFEST", "export_analysis", "export_audited"]
 
 EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
     "person_links.csv": (
@@ -65,9 +76,12 @@ EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
     "incident_series.csv": ("submitter", "incident_ref", "series_id", "police_force"),
 }
 STREAM_BATCH = 10_000
+MANIFEST = "handling.json"
 
 
-def export_analysis(*, store: StoreHandle, directory: Path) -> dict[str, int]:
+def export_analysis(
+    *, store: StoreHandle, directory: Path, produced_by: str = "", purpose: str = ""
+) -> dict[str, int]:
     """Write the five export files into ``directory``; return rows written per file name.
 
     A mention that no run has linked yet (its incident arrived or was replaced after the
@@ -79,7 +93,73 @@ def export_analysis(*, store: StoreHandle, directory: Path) -> dict[str, int]:
     with _snapshot(store) as conn:
         for name, rows in _sources(conn).items():
             counts[name] = _write_atomically(directory / name, EXPORT_COLUMNS[name], rows)
+        manifest = _handling(conn, directory, counts, produced_by=produced_by, purpose=purpose)
+    _write_text_atomically(directory / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
     return counts
+
+
+def _handling(
+    conn: Connection, directory: Path, counts: dict[str, int], *, produced_by: str, purpose: str
+) -> dict[str, Any]:
+    """The manifest's content (see the module's docstring), from the same snapshot as the files."""
+    graded = conn.execute(
+        select(Incident.source_evaluation, Incident.intelligence_assessment, Incident.handling_code,
+               Incident.handling_conditions, func.count())
+        .group_by(Incident.source_evaluation, Incident.intelligence_assessment, Incident.handling_code,
+                  Incident.handling_conditions)
+    ).all()  # fmt: skip
+    grading = worst_grading([grading_of(s, a, h, c) for s, a, h, c, _ in graded]) if graded else None
+    conditional = [
+        {"submitter": code, "incident_ref": ref, "grading": grading_of(s, a, h, c).code, "conditions": c,
+         "circle": circle(c or "") if (c or "").strip() else "none",
+         "may_go_further": bool((c or "").strip()) and circle(c or "") != "none"}
+        for code, ref, s, a, h, c in conn.execute(
+            select(Organisation.code, Incident.incident_ref, Incident.source_evaluation,
+                   Incident.intelligence_assessment, Incident.handling_code, Incident.handling_conditions)
+            .join(Organisation, Organisation.id == Incident.submitter_id)
+            .where(Incident.handling_code == "C")
+            .order_by(Organisation.code, Incident.incident_ref)
+        )
+    ]  # fmt: skip
+    names_people = counts.get("offenders.csv", 0) > 0 or counts.get("person_links.csv", 0) > 0
+    reasons = [why for why, on in (("it names people", names_people),
+                                   ("it holds conditional (C) material", bool(conditional))) if on]  # fmt: skip
+    grade = grading or UNGRADED
+    return {
+        "schema": "crimelink.export-handling/1",
+        "marking": "OFFICIAL-SENSITIVE" if reasons else "OFFICIAL",
+        "marking_reason": " and ".join(reasons) or "no personal or conditional material",
+        "grading": {"code": grade.code, "conditions": grade.handling_conditions},
+        "handling_instructions": "Produced by the national unit for a policing purpose. Do not pass it on beyond "
+        "the need to know; incidents under handling code C travel only within their conditions (listed here), and "
+        "those that may not go further stay with the national unit.",
+        "conditional_incidents": conditional,
+        "produced_at": utcnow().isoformat(timespec="seconds") + "Z",
+        "produced_by": produced_by,
+        "purpose": purpose,
+        "files": {name: {"rows": rows, "sha256": _sha256(directory / name)} for name, rows in counts.items()},
+    }
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_text_atomically(path: Path, text: str) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def _sources(conn: Connection) -> dict[str, Iterable[tuple[Any, ...]]]:
@@ -213,3 +293,24 @@ def _snapshot(store: StoreHandle) -> Iterator[Connection]:
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin():
             yield conn
+
+
+def export_audited(
+    *, store: StoreHandle, directory: Path, as_user: str | None = None, purpose: str = "analysis export"
+) -> dict[str, int]:
+    """``crimelink export``: the export, recorded in the audit log first (no entry, no export).
+
+    The actor is the operating-system user, or ``as_user`` (a user of the national unit: the
+    export holds every organisation's reports). ``purpose`` is required to be stated (the
+    command's default says what it is)."""
+    from crimelink.audit.operator import cli_actor
+    from crimelink.audit.service import record
+    from crimelink.errors import InvalidValue
+
+    if not purpose.strip():
+        raise InvalidValue("purpose", purpose, "say why the export is made: it is recorded in the audit")
+    with store.session() as session:
+        actor = cli_actor(session=session, as_user=as_user, national=True, what="the analysis export")
+        record(session=session, actor=actor, action="export.analysis", purpose=purpose.strip(),
+               details={"directory": str(directory.resolve())[:300], "files": [*EXPORT_COLUMNS, MANIFEST]})  # fmt: skip
+    return export_analysis(store=store, directory=directory, produced_by=actor.username, purpose=purpose.strip())

@@ -1,16 +1,14 @@
 """Resolution: which mentions are the same person, and which are the same vehicle.
 
-Each resolver is a pure function from a frame of mentions to links and entities, so that the
-linkage issue can swap the deterministic rules for a Splink model without touching the
-pipeline or the store.
+Each resolver is a pure function from a frame of mentions to links and entities: persons by
+the Splink engine with analysts' decisions on top (``person_linkage``), vehicles by their
+registration marks (``vehicles``).
 """
 
-from crimelink.resolve.persons import (
-    MENTION_COLUMNS,
-    PersonResolution,
-    PersonSettings,
-    resolve_persons,
-)
+from crimelink.resolve.decisions import AnalystDecision
+from crimelink.resolve.person_linkage import engine_input, link_persons
+from crimelink.resolve.persons import MENTION_COLUMNS, PersonResolution
+from crimelink.resolve.splink_engine import LinkageSettings
 from crimelink.resolve.vehicles import (
     VEHICLE_MENTION_COLUMNS,
     VehicleResolution,
@@ -21,10 +19,12 @@ from crimelink.resolve.vehicles import (
 __all__ = [
     "MENTION_COLUMNS",
     "VEHICLE_MENTION_COLUMNS",
+    "AnalystDecision",
+    "LinkageSettings",
     "PersonResolution",
-    "PersonSettings",
     "VehicleResolution",
     "VehicleSettings",
-    "resolve_persons",
+    "engine_input",
+    "link_persons",
     "resolve_vehicles",
 ]

@@ -1,43 +1,72 @@
 """Resolving vehicle mentions into vehicles: which reads are the same registration mark.
 
-First version: mentions with the same normalised mark (``vrm_normalised``: upper case, no
-spaces) are one vehicle, so "ab12 cde" and "AB 12CDE" meet. A partial read ("AB12C?E") joins
-the one known full mark it could be (``RegistrationMark.could_be``, which also forgives the
-characters witnesses confuse); when none or several fit, it is a vehicle of its own, because
-guessing between two cars is worse than leaving the read apart. An unreadable mark is a
-vehicle of its own. The linkage issue may add fuzzy matching of full marks (``fuzzy_key``)
-and make, model and colour; the frames going in and out stay as they are.
+Three steps, each leaving its reason on the link:
+
+1. **Same mark.** Mentions with the same normalised mark (``vrm_normalised``: upper case, no
+   spaces) are one vehicle, so "ab12 cde" and "AB 12CDE" meet.
+2. **Misreads.** Marks that differ only in characters witnesses and cameras confuse (0/O, 1/I,
+   5/S, 8/B, 2/Z, 6/G...: the same ``fuzzy_key``) are one vehicle when the plate itself says
+   which read is the true one: a misread nearly always breaks the format (a digit where the
+   format has a letter), so a read that is not ``plausible`` joins the one plausible mark of its
+   fuzzy key. Where two plausible marks share a fuzzy key, make, model and colour must pick one
+   (:mod:`crimelink.resolve.vehicle_evidence`); where none is plausible, the reads join the one
+   reported most often. A contradicting description (another make or model) keeps a read apart.
+   Two plausible marks never merge with each other: they are two plates.
+3. **Partial reads** ("AB12C?E") join the known vehicle they could be
+   (``RegistrationMark.could_be``, misreads forgiven), when only one vehicle fits, or when only
+   one of those that fit has a description that supports the read's and none contradicts.
+   Otherwise, and for a read with fewer than ``min_known_characters`` known, the read is a
+   vehicle of its own: guessing between two cars is worse than leaving the read apart.
+
+An unreadable mark is a vehicle of its own. The frames going in and out keep their shape.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
-from crimelink.domain.registration import PlateFormat, RegistrationMark
+from crimelink.domain.registration import RegistrationMark, fold
 from crimelink.errors import InvalidValue
+from crimelink.resolve.vehicle_evidence import Description
 
 __all__ = ["VEHICLE_MENTION_COLUMNS", "VehicleResolution", "VehicleSettings", "resolve_vehicles"]
 
 VEHICLE_MENTION_COLUMNS = (
-    "mention_id", "incident_id", "vrm", "vrm_normalised", "vrm_pattern", "partial", "make",
-    "model", "colour",
+    "mention_id",
+    "incident_id",
+    "vrm",
+    "vrm_normalised",
+    "vrm_pattern",
+    "partial",
+    "make",
+    "model",
+    "colour",
 )
 SAME_MARK = "same registration mark"
-PARTIAL_FITS = "partial read fits one known mark"
+MISREAD = "misread of {mark}: {read} differs only in characters readers confuse"
+MISREAD_DESCRIBED = "misread of {mark}: {read} differs only in characters readers confuse, and the description agrees"
+PARTIAL_FITS = "partial read {read} fits {mark}, the only known vehicle it could be"
+PARTIAL_DESCRIBED = (
+    "partial read {read} fits {mark}: of the {n} known vehicles it could be, only this one's {words} agree"
+)
 PARTIAL_ALONE = "partial read: no single known mark fits"
 UNREADABLE = "unreadable mark"
+_DESCRIPTION = ("make", "model", "colour")
 
 
 @dataclass(frozen=True)
 class VehicleSettings:
     """How vehicles are resolved; stored with each analysis run."""
 
-    method: str = "same normalised mark; a partial read joins the single mark it fits"
+    method: str = (
+        "same normalised mark; misreads (same fuzzy key) join the plausible mark; a partial read joins "
+        "the single vehicle it fits, make/model/colour deciding between several"
+    )
     # A read with fewer known characters fits too many marks to mean anything.
     min_known_characters: int = 4
 
@@ -46,16 +75,15 @@ class VehicleSettings:
 class VehicleResolution:
     """``links``: mention_id, vehicle_id, reason (one row per mention).
 
-    ``vehicles``: vehicle_id, vrm (normalised; None when only partial), make, model, colour.
+    ``vehicles``: vehicle_id, vrm (normalised; None when only partial), make, model, colour,
+    vrm_fuzzy (the mark with confusable characters folded, for matching misreads later).
     """
 
     links: pd.DataFrame
     vehicles: pd.DataFrame
 
 
-def resolve_vehicles(
-    mentions: pd.DataFrame, *, settings: VehicleSettings | None = None
-) -> VehicleResolution:
+def resolve_vehicles(mentions: pd.DataFrame, *, settings: VehicleSettings | None = None) -> VehicleResolution:
     """Cluster vehicle mentions (columns ``VEHICLE_MENTION_COLUMNS``) into vehicles.
 
     Vehicle ids run from 1 in order of each vehicle's first mention.
@@ -63,31 +91,124 @@ def resolve_vehicles(
     settings = settings or VehicleSettings()
     m = mentions.sort_values("mention_id", ignore_index=True)
     full = m["vrm_normalised"].notna().to_numpy()
-    partial = ~full & (m["vrm_pattern"].str.contains("?", regex=False).fillna(False).to_numpy()
-                       | m["partial"].fillna(False).astype(bool).to_numpy())
-    keys = pd.unique(m.loc[full, "vrm_normalised"].to_numpy())
-    index = _KeyIndex([str(k) for k in keys])
-    fits = {
-        pattern: index.single_fit(pattern, settings.min_known_characters)
-        for pattern in pd.unique(m.loc[partial, "vrm_pattern"].to_numpy())
-    }
-    cluster = m["vrm_normalised"].where(full, None)
-    fitted = m.loc[partial, "vrm_pattern"].map(fits)
-    cluster.loc[fitted.index] = fitted
-    alone = cluster.isna()
-    cluster[alone] = "#" + m.loc[alone, "mention_id"].astype(str)  # a vehicle of its own
-    reason = np.select(
-        [full, partial & ~alone.to_numpy(), partial], [SAME_MARK, PARTIAL_FITS, PARTIAL_ALONE],
-        default=UNREADABLE,
+    partial = ~full & (
+        m["vrm_pattern"].str.contains("?", regex=False).fillna(False).to_numpy()
+        | m["partial"].fillna(False).astype(bool).to_numpy()
     )
+    reads = m[full]
+    counts = reads["vrm_normalised"].value_counts()
+    described = _descriptions(reads, "vrm_normalised")
+    joined = join_misreads(list(counts.index), described, counts.to_dict())
+    cluster = m["vrm_normalised"].where(full, None).astype(object)
+    reason = pd.Series(np.where(full, SAME_MARK, UNREADABLE), index=m.index, dtype=object)
+    for position, key in zip(np.flatnonzero(full), reads["vrm_normalised"], strict=True):
+        if key in joined:
+            cluster.iat[position], reason.iat[position] = joined[key]
+    _fit_partials(m, partial, cluster, reason, settings)
+    alone = cluster.isna()
+    reason[alone & partial] = PARTIAL_ALONE
+    cluster[alone] = "#" + m.loc[alone, "mention_id"].astype(str)  # a vehicle of its own
     first = m.groupby(cluster, sort=False)["mention_id"].transform("min")
     order = np.unique(first.to_numpy())
     m["vehicle_id"] = np.searchsorted(order, first.to_numpy()) + 1
     m["cluster"] = cluster
-    links = pd.DataFrame(
-        {"mention_id": m["mention_id"], "vehicle_id": m["vehicle_id"], "reason": reason}
-    )
+    links = pd.DataFrame({"mention_id": m["mention_id"], "vehicle_id": m["vehicle_id"], "reason": reason.to_numpy()})
     return VehicleResolution(links=links, vehicles=_vehicles(m))
+
+
+def join_misreads(
+    keys: Sequence[str], described: dict[str, Description], reported: dict[str, int]
+) -> dict[str, tuple[str, str]]:
+    """For each full mark taken to be a misread: the mark it is taken to be, and why.
+
+    Within one fuzzy key, plausible marks come first, the most reported first. A plausible mark
+    stands as a vehicle of its own unless exactly one earlier one has the same make and model
+    (or make and colour): some misreads land on another valid format ("MD20OFR" read as the
+    prefix mark "M020OFR"), and only the description tells them apart from a second car. A
+    mark that is not plausible joins the one earlier mark that ``choose`` picks.
+    """
+    by_fuzzy: dict[str, list[str]] = defaultdict(list)
+    for key in keys:
+        by_fuzzy[fold(key)].append(key)
+    joined: dict[str, tuple[str, str]] = {}
+    none = Description()
+    for group in by_fuzzy.values():
+        if len(group) < 2:
+            continue
+        plausible = {key for key in group if _plausible(key)}
+        anchors: list[str] = []
+        for key in sorted(group, key=lambda k: (k not in plausible, -reported.get(k, 0), k)):
+            read = described.get(key, none)
+            if key in plausible or not anchors:
+                same = [a for a in anchors if read.support(described.get(a, none)) >= 2]
+                if len(same) == 1:
+                    joined[key] = (same[0], MISREAD_DESCRIBED.format(mark=same[0], read=key))
+                else:
+                    anchors.append(key)
+                continue
+            chosen = choose(read, [(a, described.get(a, none)) for a in anchors])
+            if chosen is not None:
+                joined[key] = (chosen, MISREAD.format(mark=chosen, read=key))
+    return joined
+
+
+def choose(read: Description, candidates: Sequence[tuple[str, Description]]) -> str | None:
+    """The one candidate a read belongs to, or None when the evidence does not single one out.
+
+    A lone candidate is taken unless the description contradicts it. Among several, those the
+    description contradicts drop out, and the description must then support one of the rest
+    more than any other.
+    """
+    kept = [(name, d) for name, d in candidates if not read.contradicts(d)]
+    if len(candidates) == 1:
+        return kept[0][0] if kept else None
+    scored = sorted(((read.support(d), name) for name, d in kept), reverse=True)
+    if len(kept) == 1 and scored[0][0] > 0:
+        return scored[0][1]
+    if len(scored) >= 2 and scored[0][0] > 0 and scored[0][0] > scored[1][0]:
+        return scored[0][1]
+    return None
+
+
+def _plausible(key: str) -> bool:
+    try:
+        return RegistrationMark.parse(key).plausible
+    except InvalidValue:
+        return False
+
+
+def _descriptions(m: pd.DataFrame, by: str) -> dict[str, Description]:
+    """The most often reported make, model and colour of each value of ``by``."""
+    modes = {column: _mode(m, column, by=by).to_dict() for column in _DESCRIPTION}
+    return {key: Description.of(*(modes[column].get(key) for column in _DESCRIPTION)) for key in pd.unique(m[by])}
+
+
+def _fit_partials(
+    m: pd.DataFrame, partial: np.ndarray, cluster: pd.Series, reason: pd.Series, settings: VehicleSettings
+) -> None:
+    """Put each partial read with the one known vehicle it fits (see the module's step 3)."""
+    full = cluster.notna().to_numpy()
+    keys = m.loc[full, "vrm_normalised"].to_numpy()
+    vehicle_of = dict(zip(keys, cluster[full], strict=True))
+    known = pd.unique(keys)
+    index = _KeyIndex([str(k) for k in known])
+    described = _descriptions(m[full].assign(cluster=cluster[full]), "cluster")
+    for position in np.flatnonzero(partial):
+        pattern = m.at[position, "vrm_pattern"]
+        fitting = index.fits(pattern, settings.min_known_characters)
+        vehicles = sorted({vehicle_of[key] for key in fitting})
+        if not vehicles:
+            continue
+        read = Description.of(*(m.at[position, column] for column in _DESCRIPTION))
+        chosen = choose(read, [(v, described[v]) for v in vehicles])
+        if chosen is None:
+            continue
+        cluster.iat[position] = chosen
+        if len(vehicles) == 1:
+            reason.iat[position] = PARTIAL_FITS.format(read=pattern, mark=chosen)
+        else:
+            words = read.agreeing(described[chosen])
+            reason.iat[position] = PARTIAL_DESCRIBED.format(read=pattern, mark=chosen, n=len(vehicles), words=words)
 
 
 def _vehicles(m: pd.DataFrame) -> pd.DataFrame:
@@ -95,28 +216,25 @@ def _vehicles(m: pd.DataFrame) -> pd.DataFrame:
     ids = pd.Index(np.unique(m["vehicle_id"].to_numpy()), name="vehicle_id")
     marks = m.drop_duplicates("vehicle_id").set_index("vehicle_id")["cluster"].reindex(ids)
     frame = {"vehicle_id": ids.to_numpy(), "vrm": marks.where(~marks.str.startswith("#"), None)}
-    for column in ("make", "model", "colour"):
+    for column in _DESCRIPTION:
         frame[column] = _mode(m, column).reindex(ids).to_numpy()
     frame["vrm"] = frame["vrm"].to_numpy()
+    frame["vrm_fuzzy"] = np.array([fold(v) if isinstance(v, str) else None for v in frame["vrm"]], dtype=object)
     return pd.DataFrame(frame)
 
 
-def _mode(m: pd.DataFrame, column: str) -> pd.Series:
-    """Most frequent non-missing value per vehicle (ties: the first reported)."""
+def _mode(m: pd.DataFrame, column: str, *, by: str = "vehicle_id") -> pd.Series:
+    """Most frequent non-missing value per vehicle (or per value of ``by``; ties: the first reported)."""
     present = m[m[column].notna()]
     if present.empty:
         return pd.Series(dtype=object)
-    counts = present.groupby(["vehicle_id", column], sort=False).agg(
-        n=("mention_id", "size"), first=("mention_id", "min")
-    ).reset_index()
-    counts = counts.sort_values(["vehicle_id", "n", "first"], ascending=[True, False, True])
-    return counts.drop_duplicates("vehicle_id").set_index("vehicle_id")[column]
-
-
-@lru_cache(maxsize=256)
-def _fold(character: str) -> str:
-    """A character folded as ``RegistrationMark.could_be`` folds it (0/O, 1/I, 5/S...)."""
-    return RegistrationMark(character, character, False, PlateFormat.OTHER).fuzzy_key
+    counts = (
+        present.groupby([by, column], sort=False)
+        .agg(n=("mention_id", "size"), first=("mention_id", "min"))
+        .reset_index()
+    )
+    counts = counts.sort_values([by, "n", "first"], ascending=[True, False, True])
+    return counts.drop_duplicates(by).set_index(by)[column]
 
 
 class _KeyIndex:
@@ -130,20 +248,19 @@ class _KeyIndex:
         self.keys = keys
         self.at: dict[tuple[int, int, str], set[int]] = defaultdict(set)
         for number, key in enumerate(keys):
-            for position, character in enumerate(key):
-                self.at[(len(key), position, _fold(character))].add(number)
+            for position, character in enumerate(fold(key)):
+                self.at[(len(key), position, character)].add(number)
 
-    def single_fit(self, pattern: str, min_known: int) -> str | None:
-        """The one known mark this partial read could be, or None when none or several fit."""
+    def fits(self, pattern: str, min_known: int) -> list[str]:
+        """Every known mark this partial read could be (none for a read with too little known)."""
         try:
             mark = RegistrationMark.parse(pattern, partial=True)
         except InvalidValue:
-            return None
+            return []
         read = mark.pattern
-        known = [(p, c) for p, c in enumerate(read) if c != "?"]
+        known = [(p, c) for p, c in enumerate(fold(read)) if c != "?"]
         if len(known) < min_known:
-            return None
-        sets = sorted((self.at.get((len(read), p, _fold(c)), set()) for p, c in known), key=len)
+            return []
+        sets = sorted((self.at.get((len(read), p, c), set()) for p, c in known), key=len)
         candidates = set.intersection(*sets) if sets else set()
-        fitting = [self.keys[n] for n in candidates if mark.could_be(self.keys[n])]
-        return fitting[0] if len(fitting) == 1 else None
+        return sorted(self.keys[n] for n in candidates if mark.could_be(self.keys[n]))

@@ -229,9 +229,10 @@ def offender_rfg(incidents: Sequence[IncidentFacts], *, as_of: datetime, weights
     days_since = _days(as_of, last) if last else None
     recency = 0.5 ** (days_since / w.recency_half_life_days) if days_since is not None else 0.0
     gravity = sum(incident_harm(i, weights=w).value for i in window)
-    score = recency * (w.gravity_weight * gravity + w.frequency_weight * len(window))
+    from_gravity = recency * w.gravity_weight * gravity
+    from_frequency = recency * w.frequency_weight * len(window)
     return Score(
-        round(score, 3),
+        round(from_gravity + from_frequency, 3),
         {
             "lookback_days": w.lookback_days,
             "days_since_last": None if days_since is None else round(days_since, 1),
@@ -240,6 +241,8 @@ def offender_rfg(incidents: Sequence[IncidentFacts], *, as_of: datetime, weights
             "frequency_weight": w.frequency_weight,
             "gravity_days": round(gravity, 3),
             "gravity_weight": w.gravity_weight,
+            "score_from_gravity": round(from_gravity, 3),
+            "score_from_frequency": round(from_frequency, 3),
         },
     )
 
@@ -339,11 +342,14 @@ def incident_harm_days(frame: pd.DataFrame, *, weights: HarmWeights | None = Non
     """
     w = weights or default_weights()
     default = w.offence(OffenceType.OTHER.value)
-    harm = frame["offence"].map(lambda o: w.offence_days.get(o, default)).astype(float)
+    harm = frame["offence"].map(dict(w.offence_days)).astype(float).fillna(default)
     for column, days in (("threats", w.threats_days), ("assault", w.assault_days), ("injury", w.injury_days)):
         if column in frame:
-            harm += frame[column].fillna(False).astype(bool).astype(float) * days
+            harm += frame[column].eq(True).astype(float) * days
     if "weapon" in frame:
-        harm += frame["weapon"].map(lambda x: _weapon(w, x if isinstance(x, str) else None)).astype(float)
-    harm += frame["value_gbp"].fillna(0.0).clip(lower=0.0).astype(float) / w.gbp_per_day
+        weapon = frame["weapon"]
+        armed = weapon.notna() & weapon.ne("none") & weapon.ne("")
+        days = weapon.map(dict(w.weapon_days)).astype(float).fillna(w.weapon_days.get("other", 0.0))
+        harm += days.where(armed, 0.0)
+    harm += frame["value_gbp"].astype(float).fillna(0.0).clip(lower=0.0) / w.gbp_per_day
     return harm.round(3)

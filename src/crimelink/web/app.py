@@ -11,6 +11,7 @@ Page                        JSON twin                        What
 ``/incidents/{id}``         ``/api/v1/incidents/{id}``       one incident whole
 ``/offenders/{id}``         ``/api/v1/offenders/{id}``       an offender's profile
 ``/vehicles/{id}``          ``/api/v1/vehicles/{id}``        a vehicle's profile
+``/vehicles/search``        ``/api/v1/vehicles/search``      plate search (``?``, ``*``)
 ``/groups``                 ``/api/v1/groups``               organised groups
 ``/groups/{id}``            ``/api/v1/groups/{id}``          one group and its network
 (none)                      ``POST /api/v1/incidents``       submit one incident or a batch
@@ -53,12 +54,17 @@ from crimelink.settings import Settings
 from crimelink.store import StoreHandle, open_store
 from crimelink.web.dependencies import CurrentViewer
 from crimelink.web.errors import HttpProblem, InvalidRequest, MisconfiguredApp, NotAuthenticated
+from crimelink.web.marking import page_marking
 from crimelink.web.rendering import STATIC_DIR, render, templates
 from crimelink.web.security import CSRFMiddleware, SecurityHeadersMiddleware, csrf_token, input_hygiene
 from crimelink.web.views import alerts as alert_views
-from crimelink.web.views import audit, auth, dashboard, groups, incidents, oidc, patterns, profiles
+from crimelink.web.views import audit, auth, dashboard, groups, incidents, oidc, patterns, profiles, vehicles
 from crimelink.web.views import casework_pages as casework_page_views
 from crimelink.web.views import packages as package_views
+from crimelink.web.views import purpose as purpose_views
+from crimelink.web.views import report_form as report_form_views
+from crimelink.web.views import retention as retention_views
+from crimelink.web.views import sharing as sharing_views
 
 log = logging.getLogger(__name__)
 API_DESCRIPTION = """Intelligence on organised retail crime. Every call needs a login:
@@ -143,6 +149,10 @@ def create_app(settings: Settings, store: StoreHandle | None = None) -> FastAPI:
     if settings.demo:
         _seed_demo(handle)
     trust = audit_store(handle)  # audit entries and login counts get a connection pool of their own
+    if store is None:  # serving a store: mark the runs a killed process left running, and stand for ours
+        from crimelink.audit.runs import SERVER_KINDS, take_over
+
+        take_over(handle, kinds=SERVER_KINDS, command="serve")
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -150,6 +160,9 @@ def create_app(settings: Settings, store: StoreHandle | None = None) -> FastAPI:
         if trust is not handle:
             trust.close()
         if store is None:  # we opened it, we close it
+            from crimelink.audit.runs import release
+
+            release(handle)
             handle.close()
 
     app = FastAPI(
@@ -171,7 +184,8 @@ def create_app(settings: Settings, store: StoreHandle | None = None) -> FastAPI:
     app.state.audit_store = trust
     app.state.settings = settings
     oidc.load_providers(settings.oidc_providers)  # a broken single sign-on set-up stops the start
-    templates.env.globals.update(csrf_token=csrf_token, sso_choices=oidc.login_choices)
+    templates.env.globals.update(csrf_token=csrf_token, sso_choices=oidc.login_choices, page_marking=page_marking,
+                                 session_purpose=purpose_views.current)
     app.add_middleware(AuditMiddleware)  # innermost of these: sees the route and the viewer
     app.add_middleware(CSRFMiddleware)
     app.add_middleware(
@@ -185,12 +199,15 @@ def create_app(settings: Settings, store: StoreHandle | None = None) -> FastAPI:
     )
     app.add_middleware(SecurityHeadersMiddleware, https=settings.cookie_secure)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-    for module in (auth, oidc, dashboard, incidents, profiles, groups, audit, patterns):
+    app.include_router(report_form_views.router)  # before incidents: /incidents/new is not /incidents/{incident_id}
+    for module in (auth, oidc, dashboard, incidents, vehicles, profiles, groups, audit, patterns):
         app.include_router(module.router)
     app.include_router(casework_views.router)
     app.include_router(casework_page_views.router)
     app.include_router(package_views.router)
     app.include_router(alert_views.router)
+    for trust_views in (sharing_views, retention_views, purpose_views):
+        app.include_router(trust_views.router)
 
     @app.get("/openapi.json", include_in_schema=False)
     def openapi(_: CurrentViewer) -> JSONResponse:

@@ -126,10 +126,8 @@ def link_person_mentions(mentions: pd.DataFrame, *, settings: LinkageSettings = 
             ``age_max``, ``gender`` ("male", "female", "other", "unknown" or None),
             ``height_cm``, ``build``, ``postcode``, ``pnc_id``, ``occurred_at`` (datetime of
             the incident), ``store_id``, ``police_force``, ``vehicle_keys`` (normalised
-            plates seen in the same incident), ``co_mentions`` (other mention ids of the same
-            incident: part of the contract for callers; the engine finds co-offenders through
-            ``incident_id``). ``address`` is optional and compared when present. Other
-            columns are ignored.
+            plates seen in the same incident; co-offenders are found through ``incident_id``).
+            ``address`` is optional and compared when present. Other columns are ignored.
         settings: thresholds and training limits (stored with each analysis run).
 
     Returns:
@@ -152,13 +150,15 @@ def link_person_mentions(mentions: pd.DataFrame, *, settings: LinkageSettings = 
     node_of = pd.Series(np.arange(len(linkable), dtype=np.int64), index=linkable["unique_id"].to_numpy())
     wanted = ["match_weight", "match_probability", *(c for c in run.edges if c in _GUARD_GAMMAS)]
     edges = run.edges[wanted].assign(
-        node_l=run.edges["mention_id_l"].map(node_of).to_numpy(),
-        node_r=run.edges["mention_id_r"].map(node_of).to_numpy(),
+        node_l=run.edges["mention_id_l"].map(node_of).to_numpy(dtype=np.int64),
+        node_r=run.edges["mention_id_r"].map(node_of).to_numpy(dtype=np.int64),
     )
     nodes = pd.DataFrame({
         "node": np.arange(len(linkable), dtype=np.int64),
         "dob_date": pd.to_datetime(linkable["dob"], format="%Y%m%d", errors="coerce").dt.date.astype(object),
         "pnc_id": linkable["pnc_id"], "gender": linkable["gender"],
+        "middles": [_middle_names(t, g, f) for t, g, f in zip(linkable["tokens"], linkable["given"], linkable["family"],
+                                                                strict=True)],
     })  # fmt: skip
     nodes["dob_date"] = nodes["dob_date"].where(pd.notna(nodes["dob_date"]), None)
     clustering = cluster_edges(nodes, edges, settings.threshold, disagreement_weights(run.model))
@@ -195,7 +195,10 @@ def _assemble(
     label = pd.Series(cluster_of.reindex(ids).to_numpy(), index=ids)
     spare = -1 - np.arange(len(ids))  # described-only mentions start alone
     label = label.where(label.notna(), pd.Series(spare, index=ids)).astype("int64")
-    edges = edges.assign(source="splink", reason=None)
+    # In place: the scored pairs run to millions of rows at national scale, and each copy of
+    # them costs as much memory as the model itself.
+    edges["source"] = "splink"
+    edges["reason"] = None
     if joins is not None and not joins.joins.empty:
         j = joins.joins
         label.loc[j["mention_id"].to_numpy()] = j["cluster"].astype("int64").to_numpy()
@@ -229,7 +232,14 @@ def _assemble(
     clusters = pd.DataFrame(
         {"mention_id": ids, "cluster_id": cluster_id.astype("int64"), "match_probability": probability}
     )
-    return clusters, edges.drop(columns=[c for c in ("node_l", "node_r") if c in edges]).reset_index(drop=True)
+    return clusters, edges
+
+
+def _middle_names(tokens: object, given: object, family: object) -> tuple[str, ...]:
+    """The names a mention gives besides its first given name and family name."""
+    if not isinstance(tokens, list | tuple | np.ndarray):
+        return ()
+    return tuple(str(t) for t in tokens if t not in (given, family))
 
 
 def _peak_mb() -> int:

@@ -32,7 +32,7 @@ __all__ = ["INPUT_COLUMNS", "NAME_FIELDS", "name_groups", "prepare_features"]
 INPUT_COLUMNS = (
     "mention_id", "incident_id", "name", "given_names", "family_name", "aliases", "dob", "age_min", "age_max",
     "gender", "height_cm", "build", "postcode", "pnc_id", "occurred_at", "store_id", "police_force",
-    "vehicle_keys", "co_mentions",
+    "vehicle_keys",
 )  # fmt: skip
 NAME_FIELDS = (
     "given",
@@ -179,17 +179,18 @@ def _addresses(values: pd.Series) -> pd.DataFrame:
     another order meet), its first word (the house number, usually), its last part (the town)
     and all but the last part (house and street), so that a street misread or left out still
     leaves the number and the town, and a town written differently still leaves the street."""
-    rows: list[tuple[str | None, ...]] = []
+    rows: list[tuple[str | list[str] | None, ...]] = []
     for text in values:
         words = [w for w in (_compact(t) for t in str(text).replace(",", " ").split()) if w] if isinstance(
             text, str) else []  # fmt: skip
         if not words:
-            rows.append((None, None, None, None, None))
+            rows.append((None, None, None, None, None, None))
             continue
         street, _, town = str(text).rpartition(",")
         tail = _compact(town) or words[-1]
-        rows.append(("".join(words), "".join(sorted(words)), words[0], tail, _compact(street) or None))
-    columns = ["address", "address_sorted", "address_head", "address_tail", "address_street"]
+        rows.append(("".join(words), "".join(sorted(words)), words[0], tail, _compact(street) or None,
+                     sorted(set(words))))  # fmt: skip
+    columns = ["address", "address_sorted", "address_head", "address_tail", "address_street", "address_words"]
     return pd.DataFrame(rows, columns=columns, dtype=object)
 
 

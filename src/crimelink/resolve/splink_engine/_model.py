@@ -56,7 +56,8 @@ SPLINK_COLUMNS: dict[str, pa.DataType] = {
     "dob_days": _INT, "dob_digits": _TEXT, "born_lo": _FLOAT, "born_hi": _FLOAT, "has_dob": _BOOL, "gender": _TEXT,
     "height_cm": _FLOAT, "build": _TEXT, "postcode": _TEXT, "postcode_sector": _TEXT, "postcode_sorted": _TEXT,
     "pnc_id": _TEXT, "address": _TEXT, "address_sorted": _TEXT, "address_head": _TEXT,
-    "address_tail": _TEXT, "address_street": _TEXT, "police_force": _TEXT, "store_id": _TEXT, "vehicle_keys": _TEXTS,
+    "address_tail": _TEXT, "address_street": _TEXT, "address_words": _TEXTS, "police_force": _TEXT,
+    "store_id": _TEXT, "vehicle_keys": _TEXTS,
 }  # fmt: skip
 
 
@@ -117,7 +118,12 @@ def _connection(settings: LinkageSettings, spill: str) -> duckdb.DuckDBPyConnect
 
 
 def _settings_creator(features: pd.DataFrame, settings: LinkageSettings, prior: float) -> SettingsCreator:
-    chosen: list[ComparisonCreator | dict[str, Any]] = [*comparisons(features)]
+    found = comparisons(features)
+    if settings.backend == "spark":
+        from crimelink.resolve.splink_engine._spark import spark_comparisons
+
+        found = spark_comparisons(found)
+    chosen: list[ComparisonCreator | dict[str, Any]] = [*found]
     rules: list[BlockingRuleCreator | dict[str, Any]] = [*blocking_rules(features, settings.pairs_per_mention)]
     return SettingsCreator(
         link_type="dedupe_only",
@@ -132,9 +138,15 @@ def _settings_creator(features: pd.DataFrame, settings: LinkageSettings, prior: 
     )
 
 
+_MAX_PRIOR = 0.01
+
+
 def _prior(n: int) -> float:
-    """λ without training: as if each mention had about one other mention of the same person."""
-    return min(0.5, 1.0 / max(n - 1, 1))
+    """λ without training: as if each mention had about one other mention of the same person,
+    but never above 1% (trained on the 20,000-incident scenario, λ is 0.2%): over a handful of
+    mentions 1/(n-1) would be a coin toss, and a shared name and store would outweigh two
+    dates of birth years apart."""
+    return min(_MAX_PRIOR, 1.0 / max(n - 1, 1))
 
 
 def _regularised(model: dict[str, Any]) -> dict[str, Any]:
@@ -158,6 +170,17 @@ def _regularised(model: dict[str, Any]) -> dict[str, Any]:
     return model
 
 
+def _without_term_frequencies(model: dict[str, Any]) -> dict[str, Any]:
+    """The model without term-frequency adjustments: counted over a handful of mentions they are
+    noise (a name in two of two reports would count as the commonest name there is, and every
+    name match would weigh next to nothing)."""
+    for comparison in model.get("comparisons", []):
+        for level in comparison["comparison_levels"]:
+            level.pop("tf_adjustment_column", None)
+            level.pop("tf_adjustment_weight", None)
+    return model
+
+
 def _train(
     linker: Linker, sdf: Any, features: pd.DataFrame, settings: LinkageSettings, clock: dict[str, float]
 ) -> tuple[Linker, dict[str, object]]:
@@ -170,8 +193,9 @@ def _train(
     trained: dict[str, object] = {}
     n = len(features)
     if n < settings.min_training_mentions:
-        trained["skipped"] = f"{n} linkable mentions < {settings.min_training_mentions}: written priors used"
-        return linker, trained
+        trained["skipped"] = (f"{n} linkable mentions < {settings.min_training_mentions}: written priors used, "
+                              "no term-frequency adjustments")  # fmt: skip
+        return Linker(sdf, _without_term_frequencies(linker.misc.save_model_to_json()), log_level=None), trained
     started = perf_counter()
     try:
         deterministic: list[str | BlockingRuleCreator] = [*deterministic_rules()]
@@ -261,17 +285,21 @@ def _run_model(features: pd.DataFrame, settings: LinkageSettings, *, keep_blocke
     creator = _settings_creator(linkable, settings, _prior(len(linkable)))
     if len(linkable) < 2:
         return ModelRun(edges=_empty_edges(), model={}, trained={"skipped": "fewer than two linkable mentions"})
-    spill = tempfile.TemporaryDirectory(prefix="crimelink-linkage-")
-    con = _connection(settings, spill.name)
-    try:
-        db = DuckDBAPI(connection=con)
-        sdf = db.register(to_arrow(linkable), table_name="mentions")
+    with _backend(settings) as db:
+        table = to_arrow(linkable)
+        if settings.backend == "spark":
+            from crimelink.resolve.splink_engine._spark import to_spark
+
+            sdf = db.register(to_spark(db, table), table_name="mentions")
+        else:
+            sdf = db.register(table, table_name="mentions")
+        del table
         linker = Linker(sdf, creator, log_level=None)
         linker, trained = _train(linker, sdf, linkable, settings, clock)
         started = perf_counter()
         blocked = linker.inference.compute_blocked_pairs_for_predict()
-        blocked_pairs = int(con.execute(f"SELECT count(*) FROM {blocked.physical_name}").fetchall()[0][0])
-        kept = _blocked_ids(con, blocked.physical_name) if keep_blocked else None
+        blocked_pairs = int(_query(db, f"SELECT count(*) AS n FROM {blocked.physical_name}")["n"].iloc[0])
+        kept = _query(db, _blocked_ids_sql(blocked.physical_name)) if keep_blocked else None
         clock["block"] = perf_counter() - started
         started = perf_counter()
         model = linker.misc.save_model_to_json()
@@ -280,80 +308,134 @@ def _run_model(features: pd.DataFrame, settings: LinkageSettings, *, keep_blocke
         predictions = linker.inference.predict(threshold_match_probability=_SCAN_FLOOR, warning_mode="never")
         refined = prior
         if "skipped" not in trained:
-            refined = _refine_lambda(con, predictions.physical_name, prior, len(linkable))
+            refined = _refine_lambda(db, predictions.physical_name, prior, len(linkable))
+            # u from random pairs counts the true matches among them as non-matches; with λ now
+            # known, take them out and score again (``_decontaminated``).
+            model = _decontaminated(model, refined, 1.0 / settings.u_max_pairs)
+            trained["u"] = "random sampling, true matches among the sampled pairs taken out"
+            predictions.drop_table_from_database_and_remove_from_cache()
+            linker = Linker(sdf, model, log_level=None)
+            predictions = linker.inference.predict(threshold_match_probability=_SCAN_FLOOR, warning_mode="never")
+            refined = _refine_lambda(db, predictions.physical_name, prior, len(linkable))
             trained["lambda refined"] = refined
         model["probability_two_random_records_match"] = refined
         shift, floor = _logit2(refined) - _logit2(prior), _logit2(settings.edge_floor)
-        con.execute(
-            "CREATE TABLE __crimelink_kept_pairs AS SELECT '0' AS match_key, unique_id_l AS join_key_l, "
-            f"unique_id_r AS join_key_r FROM {predictions.physical_name} WHERE match_weight + ? >= ?",
-            [shift, floor],
+        pairs = db.query_sql(
+            "SELECT '0' AS match_key, unique_id_l AS join_key_l, unique_id_r AS join_key_r "
+            f"FROM {predictions.physical_name} WHERE match_weight >= {floor - shift!r}"
         )
-        predictions.drop_table_from_database_and_remove_from_cache()
         clock["predict"] = perf_counter() - started
         started = perf_counter()
-        edges = _detailed_edges(db, sdf, model)
+        edges = _detailed_edges(db, sdf, model, pairs)
+        predictions.drop_table_from_database_and_remove_from_cache()
         clock["detail"] = perf_counter() - started
+    return ModelRun(edges=edges, model=model, trained=trained, blocked_pairs=blocked_pairs, seconds=clock, blocked=kept)
+
+
+@contextmanager
+def _backend(settings: LinkageSettings) -> Iterator[Any]:
+    """Splink's database for this run: its own DuckDB connection (closed, and its spill files
+    removed, afterwards), or Spark (``LinkageSettings.backend``)."""
+    if settings.backend == "spark":
+        from crimelink.resolve.splink_engine._spark import spark_api
+
+        yield spark_api(settings.spark_master)
+        return
+    if settings.backend != "duckdb":
+        raise ValueError(f"unknown linkage backend {settings.backend!r}: duckdb or spark")
+    spill = tempfile.TemporaryDirectory(prefix="crimelink-linkage-")
+    con = _connection(settings, spill.name)
+    try:
+        yield DuckDBAPI(connection=con)
     finally:
         con.close()
         spill.cleanup()
-    return ModelRun(edges=edges, model=model, trained=trained, blocked_pairs=blocked_pairs, seconds=clock, blocked=kept)
+
+
+def _query(db: Any, sql: str) -> pd.DataFrame:
+    """A query's whole result as pandas, on either backend."""
+    frame: pd.DataFrame = db.query_sql(sql, output_type="pandas")
+    return frame
+
+
+def _decontaminated(model: dict[str, Any], lam: float, floor: float) -> dict[str, Any]:
+    """u with the true matches among the randomly sampled pairs taken out.
+
+    A random pair is a match with probability λ, so the share of random pairs at a level is
+    λ·m + (1 - λ)·u, not u. Where λ is small and the level rare among non-matches ("same
+    address", "names swapped") the matches make up most of what the sample found: on FEBRL 4
+    (λ = 1e-4) "same address" was sampled at 3.3e-5 while the matches alone account for 4.3e-5,
+    so u was overstated and every such pair's weight understated. Solved for u and floored at
+    ``floor`` (one pair in the sample: the sample cannot say less than that).
+    """
+    for comparison in model.get("comparisons", []):
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        if any(lv.get("u_probability") is None or lv.get("m_probability") is None for lv in levels):
+            continue
+        corrected = [
+            max((float(lv["u_probability"]) - lam * float(lv["m_probability"])) / (1.0 - lam), floor) for lv in levels
+        ]
+        total = sum(corrected)
+        for level, value in zip(levels, corrected, strict=True):
+            level["u_probability"] = value / total
+    return model
 
 
 def _logit2(p: float) -> float:
     return math.log2(p / (1.0 - p))
 
 
-def _refine_lambda(con: duckdb.DuckDBPyConnection, table: str, prior: float, n: int) -> float:
+def _refine_lambda(db: Any, table: str, prior: float, n: int) -> float:
     """λ by expectation maximisation over all pairs, m and u held fixed.
 
     The deterministic rules give the starting value; their recall is only a guess, and on
     reports where few mentions carry a date of birth it can be off tenfold. With m and u fixed,
     the maximum-likelihood λ satisfies λ = Σ P(match | pair) / (all pairs): the scored pairs
     contribute their posteriors, pairs never blocked together are taken as non-matches. The
-    log-likelihood is concave in λ, so the iteration converges to the one maximum.
+    log-likelihood is concave in λ, so the iteration converges to the one maximum. The pairs
+    are read once, as a histogram of their weights (to 1/100 of a bit), and iterated on here.
     """
+    histogram = _query(db, f"SELECT round(match_weight, 2) AS w, count(*) AS n FROM {table} GROUP BY 1")
+    weights = histogram["w"].to_numpy(dtype=float)
+    counts = histogram["n"].to_numpy(dtype=float)
     total = n * (n - 1) / 2
     lam = prior
     for _ in range(_LAMBDA_ITERATIONS):
         shift = _logit2(lam) - _logit2(prior)
-        expected = con.execute(
-            f"SELECT coalesce(sum(1.0 / (1.0 + pow(2.0, -(match_weight + ?)))), 0) FROM {table}", [shift]
-        ).fetchall()[0][0]
-        new = min(max(float(expected) / total, 1e-12), 0.5)
+        expected = float((counts / (1.0 + np.power(2.0, -(weights + shift)))).sum())
+        new = min(max(expected / total, 1e-12), 0.5)
         if abs(math.log(new / lam)) < 1e-3:
             return new
         lam = new
     return lam
 
 
-def _detailed_edges(db: DuckDBAPI, sdf: Any, model: dict[str, Any]) -> pd.DataFrame:
+def _detailed_edges(db: Any, sdf: Any, model: dict[str, Any], pairs: Any) -> pd.DataFrame:
     """The kept pairs scored again with every comparison's level and weight retained."""
     detail = Linker(sdf, {**model, "retain_matching_columns": True, "retain_intermediate_calculation_columns": True},
                     log_level=None)  # fmt: skip
-    detail.table_management.register_blocked_pairs_for_predict(db.register("__crimelink_kept_pairs"))
+    detail.table_management.register_blocked_pairs_for_predict(pairs)
     scored = detail.inference.predict(warning_mode="never")
-    names = [row[0] for row in db.duckdb_con.execute(f"DESCRIBE {scored.physical_name}").fetchall()]
+    names = list(_query(db, f"SELECT * FROM {scored.physical_name} LIMIT 0").columns)
     # Compact types in SQL, so that millions of edges never exist in pandas as 64-bit columns.
     parts = [
-        f'CAST("{c}" AS TINYINT) AS "{c}"' if c.startswith("gamma_") else f'CAST("{c}" AS FLOAT) AS "{c}"'
+        f"CAST({c} AS TINYINT) AS {c}" if c.startswith("gamma_") else f"CAST({c} AS FLOAT) AS {c}"
         for c in names
         if c.startswith(("gamma_", "mw_"))
     ]
-    frame: pd.DataFrame = db.duckdb_con.execute(
-        f"SELECT unique_id_l AS mention_id_l, unique_id_r AS mention_id_r, match_weight, match_probability, "
-        f"{', '.join(parts)} FROM {scored.physical_name} ORDER BY mention_id_l, mention_id_r"
-    ).df()
+    frame = _query(
+        db,
+        "SELECT unique_id_l AS mention_id_l, unique_id_r AS mention_id_r, match_weight, match_probability, "
+        f"{', '.join(parts)} FROM {scored.physical_name} ORDER BY mention_id_l, mention_id_r",
+    )
     scored.drop_table_from_database_and_remove_from_cache()
+    pairs.drop_table_from_database_and_remove_from_cache()
     return frame
 
 
-def _blocked_ids(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
+def _blocked_ids_sql(table: str) -> str:
     """The blocked pairs as mention ids (for measuring blocking recall); join keys are unique ids."""
-    frame: pd.DataFrame = con.execute(
-        f"SELECT DISTINCT join_key_l AS mention_id_l, join_key_r AS mention_id_r FROM {table}"
-    ).df()
-    return frame
+    return f"SELECT DISTINCT join_key_l AS mention_id_l, join_key_r AS mention_id_r FROM {table}"
 
 
 def _empty_edges() -> pd.DataFrame:

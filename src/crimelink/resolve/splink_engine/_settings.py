@@ -37,13 +37,18 @@ class LinkageSettings:
     written priors are used. ``min_label_pairs``: dated pairs sharing a PNC id needed to
     measure the date-of-birth m values on them rather than by EM. ``u_max_pairs`` /
     ``em_max_pairs`` / ``seed``: sampling for training. ``edge_floor``: scored pairs below
-    this probability are not kept in ``edges``.
+    this probability are not kept in ``edges`` (nothing below the threshold joins anything, and
+    ``explain`` scores any other pair afresh; at 1,000,000 incidents each kept pair costs about
+    130 bytes, and there are millions).
     ``context_pass``: join described-only mentions where context supports it (``_context``),
     with ``context_probability`` as their link's stated probability (the rule was right 98%
     of the time on the 20,000-incident scenario). ``threads`` / ``memory_limit``: DuckDB's
-    (it spills to disk beyond the limit). ``keep_blocked_pairs``: return the blocked pairs
-    too, to measure blocking recall. ``pairs_per_mention``: the budget beyond which a
+    (it spills to disk beyond the limit; 1 GB is too little for grouping the 22 million blocked
+    pairs of 1,000,000 incidents). ``keep_blocked_pairs``: return the blocked pairs too, to
+    measure blocking recall. ``pairs_per_mention``: the budget beyond which a
     typo-forgiving blocking rule is kept within police force areas (``blocking_rules``).
+    ``backend``: "duckdb" (one machine) or "spark" (Splink's SparkAPI on the active Spark
+    session, or a new one at ``spark_master``; needs the ``spark`` extra and Java).
     """
 
     method: str = "splink (DuckDB): u by random sampling, m by EM, λ by deterministic rules then EM"
@@ -55,13 +60,15 @@ class LinkageSettings:
     min_em_pairs: int = 500
     min_label_pairs: int = 50
     em_max_pairs: float = 1e6
-    edge_floor: float = 0.5
+    edge_floor: float = 0.9
     context_pass: bool = True
     context_probability: float = 0.98
     threads: int = 2
-    memory_limit: str = "3GB"
+    memory_limit: str = "2GB"
     keep_blocked_pairs: bool = False
     pairs_per_mention: float = 20.0
+    backend: str = "duckdb"
+    spark_master: str = "local[2]"
 
     def as_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -94,6 +101,12 @@ _ALIAS = (
 )
 
 
+# "Ree Zachakry" for "Zachary Rees": each name close to the other's name in the other place.
+_SWAPPED_TYPO = (
+    "jaro_winkler_similarity(given_l, family_r) >= 0.88 AND jaro_winkler_similarity(family_l, given_r) >= 0.88"
+)
+
+
 def _given() -> ComparisonCreator:
     return CustomComparison(
         [
@@ -111,6 +124,7 @@ def _given() -> ComparisonCreator:
                 0.04,
                 0.003,
             ).configure(tf_adjustment_column="given"),
+            _level(_SWAPPED_TYPO, "given and family names swapped, with a typo", 0.02, 0.001),
             _level(
                 "jaro_winkler_similarity(given_l, given_r) >= 0.9 OR levenshtein(given_l, given_r) <= 1",
                 "one typo apart",
@@ -138,6 +152,7 @@ def _family() -> ComparisonCreator:
                 0.05,
                 0.002,
             ).configure(tf_adjustment_column="family"),
+            _level(_SWAPPED_TYPO, "given and family names swapped, with a typo", 0.02, 0.001),
             _level(
                 "jaro_winkler_similarity(family_l, family_r) >= 0.92 OR levenshtein(family_l, family_r) <= 1",
                 "one typo apart",
@@ -278,6 +293,14 @@ def comparisons(features: pd.DataFrame) -> list[ComparisonCreator]:
                 ),
                 _level("jaro_winkler_similarity(address_l, address_r) >= 0.88", "similar", 0.05, 1e-3, fixed=True),
                 _level(
+                    "len(list_intersect(address_words_l, address_words_r)) * 4"
+                    " >= 3 * greatest(len(address_words_l), len(address_words_r))",
+                    "most words in common (parts reordered or left out)",
+                    0.05,
+                    1e-4,
+                    fixed=True,
+                ),
+                _level(
                     "address_head_l = address_head_r AND address_tail_l = address_tail_r",
                     "same number (first word) and town (last part)",
                     0.1,
@@ -325,12 +348,16 @@ def comparisons(features: pd.DataFrame) -> list[ComparisonCreator]:
     return found
 
 
+_CONSTANT_AT = 50  # one value on this many mentions or more is a placeholder, not evidence
+
+
 def informative(values: pd.Series) -> bool:
     """Whether a column can tell mentions apart here: given on at least two mentions, and not
-    one value given on all of them (the single dummy store of a benchmark)."""
+    one value given on all of many (the single dummy store of a benchmark). A handful of
+    mentions sharing one value (two reports with one PNC id) is evidence, not a placeholder."""
     present = values.dropna()
     if len(present) < 2:
         return False
     if isinstance(present.iloc[0], list):
         present = present.map(lambda v: "\x1f".join(map(str, v)))
-    return not (len(present) == len(values) and present.nunique() == 1)
+    return not (len(present) == len(values) >= _CONSTANT_AT and present.nunique() == 1)

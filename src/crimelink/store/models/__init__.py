@@ -8,6 +8,8 @@ from crimelink.store.models.analysis import (
     AnalysisRun,
     GroupMember,
     IncidentSeries,
+    LinkageModel,
+    LinkDecision,
     Offender,
     OffenderGroup,
     PersonLink,
@@ -35,6 +37,8 @@ __all__ = [
     "IncidentSeries",
     "IncidentVersion",
     "Item",
+    "LinkDecision",
+    "LinkageModel",
     "Offender",
     "OffenderGroup",
     "Organisation",
@@ -49,5 +53,6 @@ __all__ = [
     "utcnow",
 ]
 
+import crimelink.access.models  # sharing agreements
 import crimelink.audit.models
 import crimelink.store.models.patterns  # noqa: F401

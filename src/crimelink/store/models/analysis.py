@@ -59,6 +59,50 @@ class PersonLink(Base):
     offender_id: Mapped[int] = mapped_column(BigId, index=True)
     match_probability: Mapped[float] = mapped_column(Float, default=1.0)
     reason: Mapped[str | None] = mapped_column(String(400))
+    # How the mention came to be in its offender: "suggested" (the model's link, not yet
+    # reviewed), "confirmed" (an analyst's decision), "context" (a described-only mention
+    # joined by shared vehicles or associates), "alone" or "described" (no link).
+    status: Mapped[str] = mapped_column(String(16), default="alone")
+    # The mention of the same offender whose comparison explains the link, its match weight,
+    # and per comparison [level, weight, term-frequency adjustment]: with the run's model
+    # (``linkage_models``) that is Splink's waterfall, without storing the labels a million times.
+    linked_to: Mapped[int | None] = mapped_column(BigId)
+    match_weight: Mapped[float | None] = mapped_column(Float)
+    evidence: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class LinkageModel(Base):
+    """The trained person-linkage model of an analysis run, to explain its links later."""
+
+    __tablename__ = "linkage_models"
+
+    run_id: Mapped[int] = mapped_column(BigId, ForeignKey("analysis_runs.id"), primary_key=True)
+    model: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class LinkDecision(Base):
+    """An analyst's decision about who is who, which every later analysis run obeys.
+
+    Decisions name mentions, not offenders: offender ids are renumbered by each run, mentions
+    are not. ``action`` is what the analyst did ("confirm" a suggested link, "reject" it,
+    "split" mentions off an offender, "merge" two offenders); ``side_a``/``side_b`` are the
+    mention ids on either side. A later decision that contradicts an earlier one retires it
+    (``active`` false, ``superseded_by``), so the latest word stands and the history stays.
+    """
+
+    __tablename__ = "link_decisions"
+
+    id: Mapped[Id]
+    action: Mapped[str] = mapped_column(String(16))
+    side_a: Mapped[list[int]] = mapped_column(JSON)
+    side_b: Mapped[list[int]] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text)
+    offender_id: Mapped[int | None] = mapped_column(BigId)  # as numbered when decided, for the record
+    decided_by: Mapped[int] = mapped_column(BigId, ForeignKey("users.id"))
+    organisation_id: Mapped[int] = mapped_column(BigId, ForeignKey("organisations.id"))
+    decided_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    active: Mapped[bool] = mapped_column(default=True, index=True)
+    superseded_by: Mapped[int | None] = mapped_column(BigId)
 
 
 class Vehicle(Base):
@@ -66,6 +110,8 @@ class Vehicle(Base):
 
     id: Mapped[Id]
     vrm: Mapped[str | None] = mapped_column(String(16), index=True)  # normalised; None if only partial
+    # The mark with confusable characters folded (RegistrationMark.fuzzy_key): misreads meet here.
+    vrm_fuzzy: Mapped[str | None] = mapped_column(String(16), index=True)
     make: Mapped[str | None] = mapped_column(String(64))
     model: Mapped[str | None] = mapped_column(String(64))
     colour: Mapped[str | None] = mapped_column(String(32))

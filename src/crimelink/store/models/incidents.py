@@ -17,6 +17,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -94,7 +95,11 @@ class PersonMention(Base):
     """A person as one incident describes them: named, or only described."""
 
     __tablename__ = "person_mentions"
-    __table_args__ = (UniqueConstraint("incident_id", "person_ref"),)
+    __table_args__ = (
+        UniqueConstraint("incident_id", "person_ref"),
+        # Real-time matching (crimelink.resolve.realtime): a name, then its dates of birth.
+        Index("ix_person_mentions_name_dob", "family_name", "given_names", "dob"),
+    )
 
     id: Mapped[Id]
     incident_id: Mapped[int] = mapped_column(BigId, ForeignKey("incidents.id"))
@@ -114,7 +119,7 @@ class PersonMention(Base):
     identified_by: Mapped[str | None] = mapped_column(String(16))
     address: Mapped[str | None] = mapped_column(String(400))
     postcode: Mapped[str | None] = mapped_column(String(10))
-    pnc_id: Mapped[str | None] = mapped_column(String(16))
+    pnc_id: Mapped[str | None] = mapped_column(String(16), index=True)
 
 
 class VehicleMention(Base):

@@ -11,7 +11,7 @@ from crimelink.web.dependencies import CurrentViewer, DbSession, StoreDep, wants
 from crimelink.web.rendering import render
 from crimelink.web.services.incidents import IncidentDetail, get_incident
 from crimelink.web.services.search import IncidentPage, IncidentQuery, search_choices, search_incidents
-from crimelink.web.services.submissions import submit_incidents
+from crimelink.web.services.submissions import known_matches, submit_incidents
 
 router = APIRouter()
 Search = Annotated[IncidentQuery, Query()]
@@ -68,4 +68,6 @@ def submit(
     """Submit incidents: valid ones are stored, invalid ones are named with every problem."""
     summary = submit_incidents(store=store, viewer=viewer, body=body)
     status = 201 if summary.created else (422 if summary.records and not summary.stored else 200)
-    return JSONResponse(summary.as_dict(), status_code=status)
+    # Known offenders and vehicles in what was just stored, from the last analysis, at once.
+    known = known_matches(store=store, viewer=viewer, body=body, summary=summary)
+    return JSONResponse({**summary.as_dict(), "known": known}, status_code=status)
