@@ -21,7 +21,7 @@ from crimelink.casework.models import Operation, Referral, ReferralTransition
 from crimelink.casework.operations import link_target
 from crimelink.casework.priority import refresh_priority
 from crimelink.casework.seed_world import SUPERMARKETS, Subject, World, Year
-from crimelink.casework.service import SubjectDraft, add_subject_row
+from crimelink.casework.subjects import SubjectDraft, add_subject_row
 from crimelink.casework.targets import find_target
 from crimelink.domain.organisations import OrganisationKind
 from crimelink.store.models import Organisation

@@ -16,21 +16,18 @@ may not change answers :class:`Forbidden`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import Session
 
-from crimelink.access.policy import Viewer, group_filter, incident_filter, offender_filter, vehicle_filter
+from crimelink.access.policy import Viewer
 from crimelink.casework.lifecycle import Needs, Status, Step, is_lead_investigator, is_manager, may, step
 from crimelink.casework.models import (
     Operation,
     Referral,
     ReferralNote,
-    ReferralSubject,
     ReferralTransition,
 )
 from crimelink.casework.operations import adopt_into_operation
@@ -56,11 +53,10 @@ from crimelink.casework.schemas import (
     TransitionIn,
     TransitionOut,
 )
-from crimelink.casework.targets import Target, find_target
+from crimelink.casework.subjects import add_subject_row, draft_subject
 from crimelink.domain.forces import police_force
-from crimelink.domain.registration import RegistrationMark
 from crimelink.errors import Forbidden, InvalidValue, NotFound
-from crimelink.store.models import Incident, Offender, OffenderGroup, Organisation, Vehicle, utcnow
+from crimelink.store.models import Organisation, utcnow
 
 __all__ = [
     "add_note",
@@ -130,79 +126,6 @@ def _referrer(session: Session, actor: Viewer, code: str | None) -> Organisation
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class SubjectDraft:
-    kind: str
-    target: Target | None
-    label: str
-    details: str | None
-    crime_reference: str | None
-
-
-def _visible_id(session: Session, kind: str, target_id: int, actor: Viewer) -> bool:
-    rules: dict[str, tuple[InstrumentedAttribute[int], Callable[[Viewer], ColumnElement[bool]]]] = {
-        "incident": (Incident.id, incident_filter),
-        "person": (Offender.id, offender_filter),
-        "group": (OffenderGroup.id, group_filter),
-        "vehicle": (Vehicle.id, vehicle_filter),
-    }
-    column, rule = rules[kind]
-    return session.scalar(select(column).where(column == target_id, rule(actor))) is not None
-
-
-def _subject(session: Session, actor: Viewer, referrer: Organisation, given: SubjectIn, where: str) -> SubjectDraft:
-    target_id = given.id
-    if given.kind == "incident" and target_id is None and given.incident_ref:
-        target_id = session.scalar(
-            select(Incident.id).where(Incident.submitter_id == referrer.id, Incident.incident_ref == given.incident_ref)
-        )
-        if target_id is None:
-            raise InvalidValue(f"{where}.incident_ref", given.incident_ref, f"not an incident {referrer.code} reported")
-    if given.kind == "vehicle" and target_id is None and given.vrm:
-        key = RegistrationMark.parse(given.vrm).key
-        target_id = session.scalar(select(Vehicle.id).where(Vehicle.vrm == key, vehicle_filter(actor)).limit(1))
-        if target_id is None:  # not seen by the analysis (or not by this actor): kept as described
-            return SubjectDraft("vehicle", None, RegistrationMark.parse(given.vrm).display, given.details, None)
-    if target_id is None:
-        if not given.details:
-            raise InvalidValue(where, given.kind, "name the subject by id, incident_ref or vrm, or describe it")
-        return SubjectDraft(given.kind, None, given.details[:80], given.details, given.crime_reference)
-    if not _visible_id(session, given.kind, target_id, actor):
-        raise InvalidValue(f"{where}.id", target_id, f"no {given.kind} with this id that you can see")
-    target = find_target(session=session, kind=given.kind, target_id=target_id)
-    crime_reference = given.crime_reference
-    if given.kind == "incident":
-        crime_reference = crime_reference or session.scalar(
-            select(Incident.crime_reference).where(Incident.id == target_id)
-        )
-        if given.reported_to_police and not crime_reference:
-            raise InvalidValue(
-                f"{where}.crime_reference",
-                target.label,
-                "an incident reported to police needs its crime reference number",
-            )
-    return SubjectDraft(given.kind, target, target.label, given.details, crime_reference)
-
-
-def add_subject_row(
-    session: Session, referral: Referral, subject: SubjectDraft, *, from_referrer: bool, at: datetime
-) -> None:
-    target = subject.target
-    session.add(
-        ReferralSubject(
-            referral_id=referral.id,
-            kind=subject.kind,
-            target_id=target.target_id if target else None,
-            anchor_mention_id=target.anchor_mention_id if target else None,
-            label=subject.label,
-            details=subject.details,
-            crime_reference=subject.crime_reference,
-            from_referrer=from_referrer,
-            added_at=at,
-        )
-    )
-
-
 def create_referral(*, session: Session, actor: Viewer, data: ReferralCreate, at: datetime | None = None) -> int:
     """Record a new referral (status ``received``) and score it; returns its id.
 
@@ -213,7 +136,7 @@ def create_referral(*, session: Session, actor: Viewer, data: ReferralCreate, at
     """
     at = at or utcnow()
     referrer = _referrer(session, actor, data.referrer)
-    subjects = [_subject(session, actor, referrer, s, f"subjects[{i}]") for i, s in enumerate(data.subjects)]
+    subjects = [draft_subject(session, actor, referrer, s, f"subjects[{i}]") for i, s in enumerate(data.subjects)]
     references = list(
         dict.fromkeys([*data.crime_references, *(s.crime_reference for s in subjects if s.crime_reference)])
     )
@@ -256,7 +179,7 @@ def add_subject(*, session: Session, actor: Viewer, referral_id: int, subject: S
         raise Forbidden("only the national unit adds subjects to a referral")
     referrer = session.get(Organisation, referral.referrer_id)
     assert referrer is not None
-    found = _subject(session, actor, referrer, subject, "subject")
+    found = draft_subject(session, actor, referrer, subject, "subject")
     add_subject_row(session, referral, found, from_referrer=False, at=utcnow())
     session.flush()
     refresh_priority(session, referral)

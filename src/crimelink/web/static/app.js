@@ -22,6 +22,7 @@
     var canvas = document.getElementById("trend-chart");
     var months = data("trend-data");
     if (!canvas || !months || typeof Chart === "undefined") return;
+    if (Chart.getChart(canvas)) Chart.getChart(canvas).destroy();  // a page restored from history draws again
     new Chart(canvas, {
       data: {
         labels: months.map(function (m) { return monthLabel(m.month); }),

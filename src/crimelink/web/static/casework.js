@@ -31,6 +31,7 @@
         type: key === "referrals" ? "line" : "bar", tension: 0.25, order: key === "referrals" ? 0 : 1
       };
     });
+    if (Chart.getChart(canvas)) Chart.getChart(canvas).destroy();  // a page restored from history draws again
     new Chart(canvas, {
       data: { labels: months.map(function (m) { return monthLabel(m.month); }), datasets: datasets },
       options: {

@@ -10,6 +10,7 @@
       var block = box && box.nextElementSibling;
       if (!block || !block.classList.contains("timeline-data")) return;
       var periods = JSON.parse(block.textContent);
+      if (Chart.getChart(canvas)) Chart.getChart(canvas).destroy();  // a page restored from history draws again
       new Chart(canvas, {
         type: "bar",
         data: {
@@ -29,6 +30,7 @@
     var block = document.getElementById("context-data");
     if (!canvas || !block) return;
     var months = JSON.parse(block.textContent);
+    if (Chart.getChart(canvas)) Chart.getChart(canvas).destroy();  // a page restored from history draws again
     new Chart(canvas, {
       type: "bar",
       data: {
