@@ -19,7 +19,7 @@ from crimelink.access.cli import sharing_app
 from crimelink.audit.cli import audit_app, retention_app
 from crimelink.errors import CrimelinkError
 from crimelink.settings import Settings
-from crimelink.store import StoreHandle, open_store
+from crimelink.store import StoreHandle
 
 app = typer.Typer(
     help="crimelink: intelligence platform for organised retail crime.", no_args_is_help=True, add_completion=False
@@ -51,11 +51,9 @@ DbOption = Annotated[
 
 def _store(db: str | None) -> StoreHandle:
     """The store, after marking the runs a killed process left running (``crimelink.audit.runs``)."""
-    from crimelink.audit.runs import CLI_KINDS, take_over
+    from crimelink.audit.runs import open_for_command
 
-    store = open_store(Settings.from_env(database_url=db).database_url)
-    take_over(store, kinds=CLI_KINDS, command=" ".join(sys.argv[1:3]))
-    return store
+    return open_for_command(db)
 
 
 @db_app.command("upgrade")

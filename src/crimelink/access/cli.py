@@ -43,15 +43,14 @@ def sharing_add(
     """Record an agreement: RECIPIENT may see the reports PROVIDER submitted."""
     from crimelink.access.sharing import AgreementIn, add_agreement
     from crimelink.audit.operator import cli_actor
+    from crimelink.audit.runs import open_for_command
     from crimelink.domain.organisations import Role
-    from crimelink.settings import Settings
-    from crimelink.store import open_store
 
     wanted = AgreementIn.model_validate({
         "provider": provider, "recipient": recipient, "mutual": mutual, "starts": _day(starts), "ends": _day(ends),
         "offences": offence or [], "reference": reference, "terms": terms,
     })  # fmt: skip
-    store = open_store(Settings.from_env(database_url=db).database_url)
+    store = open_for_command(db)
     try:
         with store.session() as session:
             actor = cli_actor(session=session, as_user=as_user, roles=[Role.ADMINISTRATOR], national=True,
@@ -74,10 +73,9 @@ def sharing_list(
 ) -> None:
     """The agreements in force (with ``--all``, revoked ones too), newest first."""
     from crimelink.access.sharing import list_agreements
-    from crimelink.settings import Settings
-    from crimelink.store import open_store
+    from crimelink.audit.runs import open_for_command
 
-    store = open_store(Settings.from_env(database_url=db).database_url)
+    store = open_for_command(db)
     try:
         with store.session() as session:
             found = list_agreements(session=session, include_revoked=include_revoked)
@@ -103,11 +101,10 @@ def sharing_revoke(
     """Revoke an agreement now: the recipient no longer sees the provider's reports."""
     from crimelink.access.sharing import revoke_agreement
     from crimelink.audit.operator import cli_actor
+    from crimelink.audit.runs import open_for_command
     from crimelink.domain.organisations import Role
-    from crimelink.settings import Settings
-    from crimelink.store import open_store
 
-    store = open_store(Settings.from_env(database_url=db).database_url)
+    store = open_for_command(db)
     try:
         with store.session() as session:
             actor = cli_actor(session=session, as_user=as_user, roles=[Role.ADMINISTRATOR], national=True,

@@ -42,12 +42,11 @@ def verify_command(
 ) -> None:
     """Check every entry's hash and link. Exit status 1, naming the first bad entry, if any
     entry was altered, removed, inserted or reordered."""
+    from crimelink.audit.runs import open_for_command
     from crimelink.audit.service import verify
-    from crimelink.settings import Settings
-    from crimelink.store import open_store
 
     anchors = [parse_anchor(a) for a in anchor or []]
-    store = open_store(Settings.from_env(database_url=db).database_url)
+    store = open_for_command(db)
     try:
         with store.session() as session:
             result = verify(session=session, anchors=anchors)
@@ -77,10 +76,9 @@ def search_command(
     db: DbOption = None,
 ) -> None:
     """Search the audit log (newest first), e.g. who read offender 42 last month. The search is audited."""
+    from crimelink.audit.runs import open_for_command
     from crimelink.audit.service import AuditQuery, record, search_events
     from crimelink.domain.organisations import Role
-    from crimelink.settings import Settings
-    from crimelink.store import open_store
 
     subject_type, _, subject_id = (subject or "").partition(":")
     query = AuditQuery(
@@ -88,7 +86,7 @@ def search_command(
         subject_id=subject_id or None, date_from=date.fromisoformat(since) if since else None,
         date_to=date.fromisoformat(until) if until else None, per_page=limit,
     )  # fmt: skip
-    store = open_store(Settings.from_env(database_url=db).database_url)
+    store = open_for_command(db)
     try:
         with store.session() as session:
             actor = _actor(session, as_user, "searching the audit log", Role.AUDITOR)
@@ -134,12 +132,12 @@ def retention_queue_command(
 ) -> None:
     """Incidents whose personal data is due for review, oldest first. The read is audited."""
     from crimelink.access.retention import review_queue
+    from crimelink.audit.runs import open_for_command
     from crimelink.audit.service import record
     from crimelink.settings import Settings
-    from crimelink.store import open_store
 
     settings = Settings.from_env(database_url=db)
-    store = open_store(settings.database_url)
+    store = open_for_command(db)
     try:
         with store.session() as session:
             actor = _actor(session, as_user, "the retention queue")
@@ -166,11 +164,11 @@ def retention_decide_command(
 ) -> None:
     """Decide on one incident's personal data (refused while casework holds it)."""
     from crimelink.access.retention import decide
+    from crimelink.audit.runs import open_for_command
     from crimelink.settings import Settings
-    from crimelink.store import open_store
 
     settings = Settings.from_env(database_url=db)
-    store = open_store(settings.database_url)
+    store = open_for_command(db)
     try:
         with store.session() as session:
             actor = _actor(session, as_user, "retention decisions")
@@ -190,10 +188,9 @@ def subject_export_command(
 ) -> None:
     """Subject access: everything held about one person, as JSON on standard output (audited)."""
     from crimelink.access.retention import subject_access_export
-    from crimelink.settings import Settings
-    from crimelink.store import open_store
+    from crimelink.audit.runs import open_for_command
 
-    store = open_store(Settings.from_env(database_url=db).database_url)
+    store = open_for_command(db)
     try:
         with store.session() as session:
             actor = _actor(session, as_user, "a subject access export")
@@ -215,10 +212,9 @@ def subject_erase_command(
 ) -> None:
     """Erase one person's personal data (DPA 2018 s.47), on recorded grounds."""
     from crimelink.access.retention import erase_subject
-    from crimelink.settings import Settings
-    from crimelink.store import open_store
+    from crimelink.audit.runs import open_for_command
 
-    store = open_store(Settings.from_env(database_url=db).database_url)
+    store = open_for_command(db)
     try:
         with store.session() as session:
             actor = _actor(session, as_user, "erasure")

@@ -24,6 +24,7 @@ from __future__ import annotations
 import atexit
 import os
 import socket
+import sys
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,7 +35,10 @@ from crimelink.audit.models import RunningProcess
 from crimelink.store import StoreHandle
 from crimelink.store.models import AnalysisRun, ImportRun, utcnow
 
-__all__ = ["CLI_KINDS", "SERVER_KINDS", "Recovered", "mark_interrupted", "registered", "release", "take_over"]
+__all__ = [
+    "CLI_KINDS", "SERVER_KINDS", "Recovered", "mark_interrupted", "open_for_command", "registered", "release",
+    "take_over",
+]  # fmt: skip
 
 CLI_KINDS = ("analysis", "import:file")
 SERVER_KINDS = ("import:api",)
@@ -159,6 +163,18 @@ def take_over(store: StoreHandle, *, kinds: Collection[str], command: str) -> Re
         _taken[store.url] = _register(store, kinds, command)
         atexit.register(release, store)
     return recovered
+
+
+def open_for_command(database_url: str | None) -> StoreHandle:
+    """The store as every ``crimelink`` command opens it: from the settings (``--db`` or the
+    environment), after marking the runs a killed process left running, and with this process
+    registered as one that may start analyses and imports."""
+    from crimelink.settings import Settings
+    from crimelink.store import open_store
+
+    store = open_store(Settings.from_env(database_url=database_url).database_url)
+    take_over(store, kinds=CLI_KINDS, command=" ".join(sys.argv[1:3]))
+    return store
 
 
 def release(store: StoreHandle) -> None:
