@@ -6,9 +6,9 @@ registration marks (``vehicles``).
 """
 
 from crimelink.resolve.decisions import AnalystDecision
-from crimelink.resolve.person_linkage import engine_input, link_persons
+from crimelink.resolve.person_linkage import link_persons
 from crimelink.resolve.persons import MENTION_COLUMNS, PersonResolution
-from crimelink.resolve.splink_engine import LinkageSettings
+from crimelink.resolve.splink_engine import LinkageSettings, engine_input
 from crimelink.resolve.vehicles import (
     VEHICLE_MENTION_COLUMNS,
     VehicleResolution,

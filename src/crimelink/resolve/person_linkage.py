@@ -21,7 +21,7 @@ from crimelink.resolve.persons import ALONE, DESCRIBED, PersonResolution, offend
 from crimelink.resolve.splink_engine import LinkageSettings, link_person_mentions
 from crimelink.resolve.splink_engine._explain import CONTEXT, gamma_labels
 
-__all__ = ["CONFIRMED", "CONTEXT_JOINED", "SUGGESTED", "engine_input", "link_persons"]
+__all__ = ["CONFIRMED", "CONTEXT_JOINED", "SUGGESTED", "link_persons"]
 
 SUGGESTED = "suggested"
 CONFIRMED = "confirmed"
@@ -29,23 +29,6 @@ CONTEXT_JOINED = "context"
 _ALONE_STATUS = "alone"
 _DESCRIBED_STATUS = "described"
 _TOP_REASONS = 3
-
-
-def engine_input(persons: pd.DataFrame, incidents: pd.DataFrame, plates: pd.DataFrame) -> pd.DataFrame:
-    """The engine's input frame from the pipeline's: each mention with its incident's time,
-    store and force, and the plates seen at the incident.
-
-    ``incidents``: incident_id, occurred_at, store_id, police_force; ``plates``: incident_id,
-    vrm_normalised (empty or missing for partial reads).
-    """
-    frame = persons.drop(columns=[c for c in ("occurred_at", "store_id", "police_force") if c in persons])
-    frame = frame.merge(incidents[["incident_id", "occurred_at", "store_id", "police_force"]], on="incident_id",
-                        how="left")  # fmt: skip
-    known = plates[plates["vrm_normalised"].notna() & plates["vrm_normalised"].ne("")]
-    by_incident = known.groupby("incident_id")["vrm_normalised"].agg(lambda s: sorted(set(s)))
-    frame["vehicle_keys"] = [v if isinstance(v, list) else [] for v in frame["incident_id"].map(by_incident)]
-    frame["aliases"] = [a if isinstance(a, list) else [] for a in frame["aliases"]]
-    return frame.sort_values("mention_id", ignore_index=True)
 
 
 def link_persons(

@@ -17,8 +17,9 @@ the scored pairs behind them and explanations (``PersonLinkage.explain``). The s
    shared vehicles and known associates point to exactly one compatible offender; otherwise
    it stays alone. Looks alone never join anything.
 
-The engine is pure: frames in, frames out. ``load_person_mentions`` reads a store into the
-input frame for benchmarks and checks; the analysis pipeline brings its own.
+The engine is pure: frames in, frames out. ``engine_input`` builds its input from plain frames
+of mentions, incidents and plates (the analysis pipeline's); ``load_person_mentions`` reads a
+store into it, with the keys of a generated scenario's truth, for benchmarks and checks.
 """
 
 from __future__ import annotations
@@ -37,13 +38,14 @@ from crimelink.resolve.splink_engine._explain import CONTEXT, WaterfallStep, sco
 from crimelink.resolve.splink_engine._features import INPUT_COLUMNS, prepare_features
 from crimelink.resolve.splink_engine._model import SPLINK_COLUMNS, quiet_splink, run_model
 from crimelink.resolve.splink_engine._settings import LinkageSettings
-from crimelink.resolve.splink_engine._store import load_person_mentions
+from crimelink.resolve.splink_engine._store import engine_input, load_person_mentions
 
 __all__ = [
     "INPUT_COLUMNS",
     "LinkageSettings",
     "PersonLinkage",
     "WaterfallStep",
+    "engine_input",
     "link_person_mentions",
     "load_person_mentions",
 ]

@@ -15,7 +15,7 @@ from crimelink.store import StoreHandle
 from crimelink.store.frames import read_frame
 from crimelink.store.models import Incident, Organisation, PersonMention, VehicleMention
 
-__all__ = ["load_person_mentions"]
+__all__ = ["engine_input", "load_person_mentions"]
 
 
 def load_person_mentions(*, store: StoreHandle) -> pd.DataFrame:
@@ -33,17 +33,25 @@ def load_person_mentions(*, store: StoreHandle) -> pd.DataFrame:
             Incident.incident_ref,
         ).join(Organisation, Organisation.id == Incident.submitter_id),
             ["incident_id", "occurred_at", "store_id", "police_force", "submitter", "incident_ref"])  # fmt: skip
-        vehicles = read_frame(
-            conn,
-            select(VehicleMention.incident_id, VehicleMention.vrm_normalised).where(
-                VehicleMention.vrm_normalised.is_not(None), VehicleMention.vrm_normalised != ""
-            ),
-            ["incident_id", "vrm"],
-        )
-    frame = persons.merge(incidents, on="incident_id", how="left")
-    plates = vehicles.groupby("incident_id")["vrm"].agg(lambda s: sorted(set(s)))
-    frame["vehicle_keys"] = frame["incident_id"].map(plates)
-    frame["vehicle_keys"] = [v if isinstance(v, list) else [] for v in frame["vehicle_keys"]]
+        plates = read_frame(conn, select(VehicleMention.incident_id, VehicleMention.vrm_normalised),
+                            ["incident_id", "vrm_normalised"])  # fmt: skip
+    frame = engine_input(persons, incidents, plates)
+    return frame.merge(incidents[["incident_id", "submitter", "incident_ref"]], on="incident_id", how="left")
+
+
+def engine_input(persons: pd.DataFrame, incidents: pd.DataFrame, plates: pd.DataFrame) -> pd.DataFrame:
+    """The engine's input frame (``INPUT_COLUMNS``) from plain frames of the store: each mention
+    with its incident's time, store and force, and the plates seen at the incident.
+
+    ``incidents``: incident_id, occurred_at, store_id, police_force; ``plates``: incident_id,
+    vrm_normalised (empty or missing for partial reads).
+    """
+    frame = persons.drop(columns=[c for c in ("occurred_at", "store_id", "police_force") if c in persons])
+    frame = frame.merge(incidents[["incident_id", "occurred_at", "store_id", "police_force"]], on="incident_id",
+                        how="left")  # fmt: skip
+    known = plates[plates["vrm_normalised"].notna() & plates["vrm_normalised"].ne("")]
+    by_incident = known.groupby("incident_id")["vrm_normalised"].agg(lambda s: sorted(set(s)))
+    frame["vehicle_keys"] = [v if isinstance(v, list) else [] for v in frame["incident_id"].map(by_incident)]
     frame["aliases"] = [a if isinstance(a, list) else [] for a in frame["aliases"]]
     frame["occurred_at"] = pd.to_datetime(frame["occurred_at"])
     return frame.sort_values("mention_id", ignore_index=True)
