@@ -9,19 +9,20 @@ why, waits for the next run, and every later run obeys it. Retailers may not dec
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pandas as pd
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from crimelink.pipeline import run_analysis
 from crimelink.resolve.decisions import AnalystDecision, apply_decisions
 from crimelink.store import StoreHandle
 from crimelink.store.models import Incident, LinkDecision, PersonLink, PersonMention
-from web_server import Site, site
+from web_server import Site, password, site
 
 
 @pytest.fixture
@@ -125,3 +126,22 @@ def test_a_merge_joins_two_offenders_and_a_split_keeps_its_reports_together() ->
     assert out[2] == out[5] != out[1]
     assert out[3] == out[4] == out[1]  # the merge still holds where the split did not speak
     assert decided.confirmed[5] == "split"
+
+
+def test_the_profile_form_says_why_a_decision_was_refused_and_records_nothing(web: Site) -> None:
+    links = smith_links(web.store)
+    offender, mention = links["NM-1"][1], links["SC-1"][0]
+    with httpx.Client(base_url=web.url, timeout=30) as client:
+        assert client.post("/login", data={"username": "analyst", "password": password("analyst")}).status_code == 303
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get(f"/offenders/{offender}").text)
+        assert token is not None
+        form = {"csrf_token": token.group(1), "action": "reject", "mentions": str(mention)}
+        refused = client.post(f"/offenders/{offender}/decisions", data={**form, "reason": "   "})
+        assert refused.status_code == 303
+        shown = client.get(refused.headers["location"])
+        assert "say why: the reason is kept with the decision" in shown.text
+        with web.store.engine.connect() as conn:
+            assert conn.scalar(select(func.count()).select_from(LinkDecision)) == 0
+        taken = client.post(f"/offenders/{offender}/decisions", data={**form, "reason": "CCTV shows another man"})
+        assert "error=" not in taken.headers["location"]
+        assert "CCTV shows another man" in client.get(taken.headers["location"]).text  # pending, on the profile

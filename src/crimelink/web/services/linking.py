@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from crimelink.access.policy import Viewer, offender_filter, profile_incident_filter
 from crimelink.domain.organisations import Role
 from crimelink.errors import Forbidden, NotFound
-from crimelink.resolve.decisions import ACTIONS
 from crimelink.resolve.review import DecisionError, record_decision
 from crimelink.resolve.splink_engine import WaterfallStep
 from crimelink.resolve.splink_engine._explain import gamma_labels, steps_from_row
@@ -114,7 +113,9 @@ class DecisionIn(BaseModel):
         default_factory=list, description="confirm/reject: one mention; split: those to split off"
     )
     other_offender_id: int | None = Field(default=None, description="merge: the offender to merge with")
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)] = Field(
+        description="why: kept with the decision"
+    )
 
 
 class DecisionOut(BaseModel):
@@ -233,7 +234,7 @@ def decide(*, db_session: Session, viewer: Viewer, offender_id: int, decision: D
     chosen = [m for m in decision.mentions if m in own]
     if len(chosen) != len(decision.mentions):
         raise DecisionError("every mention must be one of this offender's reports")
-    side_a, side_b = _sides(db_session, decision, chosen, own)
+    side_a, side_b = _sides(db_session, decision, chosen, own, offender_id)
     conn = db_session.connection()
     decision_id = record_decision(conn, action=decision.action, side_a=side_a, side_b=side_b,
                                   reason=decision.reason, user_id=viewer.user_id,
@@ -243,15 +244,17 @@ def decide(*, db_session: Session, viewer: Viewer, offender_id: int, decision: D
                        note=f"{verb}; the next analysis run applies it.")  # fmt: skip
 
 
-def _sides(db_session: Session, decision: DecisionIn, chosen: list[int], own: list[int]) -> tuple[list[int], list[int]]:
-    assert decision.action in ACTIONS
+def _sides(
+    db_session: Session, decision: DecisionIn, chosen: list[int], own: list[int], offender_id: int
+) -> tuple[list[int], list[int]]:
+    """The mentions on either side of the decision, from what the analyst chose."""
     if decision.action == "merge":
         if decision.other_offender_id is None or decision.other_offender_id == 0:
             raise DecisionError("say which offender to merge with")
         other = list(db_session.scalars(
             select(PersonLink.mention_id).where(PersonLink.offender_id == decision.other_offender_id)
         ))  # fmt: skip
-        if not other or decision.other_offender_id == own_offender(db_session, own):
+        if not other or decision.other_offender_id == offender_id:
             raise DecisionError("no other offender with that number")
         return own, other
     if decision.action in ("confirm", "reject"):
@@ -271,7 +274,3 @@ def _sides(db_session: Session, decision: DecisionIn, chosen: list[int], own: li
     if not chosen or not rest:
         raise DecisionError("choose some, but not all, of the offender's reports to split off")
     return chosen, rest
-
-
-def own_offender(db_session: Session, own: list[int]) -> int | None:
-    return db_session.scalar(select(PersonLink.offender_id).where(PersonLink.mention_id == own[0])) if own else None

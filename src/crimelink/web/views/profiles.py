@@ -7,8 +7,9 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
-from crimelink.errors import CrimelinkError
+from crimelink.resolve.review import DecisionError
 from crimelink.web.dependencies import CurrentViewer, DbSession, wants_partial
 from crimelink.web.rendering import render
 from crimelink.web.services.linking import (
@@ -66,20 +67,23 @@ def decide_page(
     error = ""
     try:
         decision = DecisionIn.model_validate(
-            {"action": action, "mentions": mentions or [], "other_offender_id": other_offender_id,
-             "reason": reason.strip() or " "}
-        )  # fmt: skip
-        if not reason.strip():
-            raise CrimelinkError("say why: the reason is kept with the decision")
+            {"action": action, "mentions": mentions or [], "other_offender_id": other_offender_id, "reason": reason}
+        )
         decide(db_session=db_session, viewer=viewer, offender_id=offender_id, decision=decision)
-    except (CrimelinkError, ValueError) as problem:
-        if getattr(problem, "status_code", 422) in (403, 404):
-            raise
-        error = str(problem).splitlines()[0][:200]
+    except ValidationError as problem:
+        error = "; ".join(_in_words(e) for e in problem.errors())
+    except DecisionError as problem:
+        error = str(problem)
     target = f"/offenders/{offender_id}" + (f"?error={quote(error)}" if error else "") + "#links"
     if wants_partial(request):
         return Response(status_code=204, headers={"HX-Redirect": target})
     return RedirectResponse(target, status_code=303)
+
+
+def _in_words(problem: Any) -> str:
+    """A form field's problem as the analyst reads it."""
+    field = ".".join(str(part) for part in problem["loc"])
+    return "say why: the reason is kept with the decision" if field == "reason" else f"{field}: {problem['msg']}"
 
 
 @router.post("/api/v1/offenders/{offender_id}/decisions", tags=["linkage"], status_code=status.HTTP_201_CREATED,
