@@ -11,6 +11,7 @@ run's model, that is Splink's waterfall on the offender profile).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -89,45 +90,44 @@ def _explained(
     links["linked_to"] = chosen["linked_to"].astype("Int64").to_numpy()
     source = chosen["source"].to_numpy() if "source" in chosen else np.full(len(ids), None)
     links["status"] = np.where(has_edge, np.where(source == CONTEXT, CONTEXT_JOINED, SUGGESTED), _ALONE_STATUS)
-    gammas = [c[len("gamma_"):] for c in chosen.columns if c.startswith("gamma_")]
     labels = gamma_labels(model)
+    detail = [c for c in chosen.columns if c.startswith(("gamma_", "mw_"))]
+    rows = chosen[detail].itertuples(index=False, name=None) if detail else repeat((), len(ids))
+    context_reasons = chosen["reason"] if "reason" in chosen else repeat(None, len(ids))
     evidence: list[dict[str, list[float]] | None] = []
     reasons: list[str] = []
-    for row, linked, status, context_reason in zip(
-        chosen[[f"{p}_{g}" for g in gammas for p in ("gamma", "mw", "mw_tf_adj") if f"{p}_{g}" in chosen]]
-        .itertuples(index=False, name=None) if gammas else ([()] * len(ids)),
-        has_edge, links["status"].to_numpy(),
-        chosen["reason"].to_numpy() if "reason" in chosen else np.full(len(ids), None), strict=True,
-    ):  # fmt: skip
-        if not linked or status == CONTEXT_JOINED:
+    for values, status, context_reason in zip(rows, links["status"], context_reasons, strict=True):
+        if status == SUGGESTED:
+            parts = _parts(dict(zip(detail, values, strict=True)))
+            evidence.append(parts)
+            reasons.append(_reason(parts, labels))
+        else:
             evidence.append(None)
-            reasons.append(str(context_reason) if linked and context_reason else ALONE)
-            continue
-        parts = _parts(gammas, row, chosen.columns)
-        evidence.append(parts)
-        reasons.append(_reason(parts, labels))
+            reasons.append(str(context_reason) if status == CONTEXT_JOINED and context_reason else ALONE)
     links["evidence"] = evidence
     links["reason"] = reasons
-    for mention, note in confirmed.items():
-        position = int(np.searchsorted(ids, mention))
-        if position < len(ids) and ids[position] == mention:
-            links.iloc[position, links.columns.get_loc("status")] = CONFIRMED
-            links.iloc[position, links.columns.get_loc("reason")] = note[:400]
+    decided = links["mention_id"].isin(list(confirmed))
+    links.loc[decided, "status"] = CONFIRMED
+    links.loc[decided, "reason"] = [confirmed[int(m)][:400] for m in links.loc[decided, "mention_id"]]
     return links
 
 
-def _parts(gammas: list[str], row: tuple[Any, ...], columns: pd.Index) -> dict[str, list[float]]:
-    """{comparison: [level, weight, term-frequency adjustment]} of one scored pair."""
-    values = iter(row)
+def _parts(row: dict[str, Any]) -> dict[str, list[float]]:
+    """{comparison: [level, weight, term-frequency adjustment]} of one scored pair (levels -1,
+    "missing on either side", left out)."""
     parts: dict[str, list[float]] = {}
-    for name in gammas:
-        gamma = next(values)
-        weight = next(values) if f"mw_{name}" in columns else 0.0
-        tf = next(values) if f"mw_tf_adj_{name}" in columns else 0.0
-        if gamma is None or pd.isna(gamma) or int(gamma) == -1:
+    for column, gamma in row.items():
+        if not column.startswith("gamma_") or gamma is None or pd.isna(gamma) or int(gamma) == -1:
             continue
-        parts[name] = [int(gamma), round(float(weight or 0.0), 3), round(float(tf or 0.0) if pd.notna(tf) else 0.0, 3)]
+        name = column.removeprefix("gamma_")
+        weight, tf = row.get(f"mw_{name}"), row.get(f"mw_tf_adj_{name}")
+        parts[name] = [int(gamma), _weight(weight), _weight(tf)]
     return parts
+
+
+def _weight(value: Any) -> float:
+    """A weight as stored: three decimals, 0 where the comparison gave none."""
+    return round(float(value), 3) if value is not None and pd.notna(value) else 0.0
 
 
 def _reason(parts: dict[str, list[float]], labels: dict[str, dict[int, str]]) -> str:
