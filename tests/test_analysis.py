@@ -260,7 +260,7 @@ def test_a_recent_violent_offender_outranks_an_older_prolific_one_and_parts_add_
 ) -> None:
     busy = person("P1", "Busy Bee", dob="1990-01-01")
     load(store, tmp_path, [
-        *[incident(f"B{i}", persons=[busy], when=f"2024-10-{i + 10}T10:00:00Z", value=20.0) for i in range(10)],
+        *[incident(f"B{i}", persons=[busy], when=f"2024-05-{i + 10}T10:00:00Z", value=20.0) for i in range(10)],
         incident("V1", persons=[person("P1", "Violent Vic")], value=10.0, when="2025-03-01T10:00:00Z",
                  violence={"assault": True, "weapon": "knife"}),
         incident("Q1", persons=[person("P1", "Quiet Quentin")], when="2023-01-01T10:00:00Z"),
@@ -406,7 +406,8 @@ def test_progress_names_each_stage_in_order(store: StoreHandle) -> None:
     stages: list[str] = []
     result = run_analysis(store=store, progress=stages.append)  # an empty store is fine too
     assert [s for s in stages if s not in ("loading incidents", "saving results")] == [
-        "resolving persons", "resolving vehicles", "linking incidents", "detecting groups", "detecting series",
+        "resolving persons", "resolving vehicles", "linking incidents", "detecting groups",
+        "attributing unidentified suspects", "detecting series",
         "ranking key players", "tracing routes", "finding hotspots", "prioritising",
     ]
     assert result.figures["incidents"] == result.figures["offenders"] == 0

@@ -86,12 +86,16 @@ def test_vectorised_harm_agrees_with_the_scalar_one() -> None:
     assert incident_harm_days(frame).tolist() == pytest.approx(scalar, abs=1e-3)
 
 
-def test_rfg_halves_with_each_half_life_and_counts_only_the_lookback() -> None:
-    half_life = default_weights().recency_half_life_days
+def test_rfg_recency_halves_its_way_to_the_floor_with_each_half_life_and_counts_only_the_lookback() -> None:
+    weights = default_weights()
+    half_life, floor = weights.recency_half_life_days, weights.recency_floor
     fresh = offender_rfg([facts(days_ago=0)], as_of=NOW)
     older = offender_rfg([facts(days_ago=half_life)], as_of=NOW)
-    assert older.parts["recency"] == pytest.approx(0.5, abs=1e-4)
-    assert older.value == pytest.approx(fresh.value / 2, rel=1e-3)
+    oldest = offender_rfg([facts(days_ago=364)], as_of=NOW)
+    assert 0 < floor < 1
+    assert older.parts["recency"] == pytest.approx(floor + (1 - floor) / 2, abs=1e-4)
+    assert older.value == pytest.approx(fresh.value * (floor + (1 - floor) / 2), rel=1e-3)
+    assert oldest.parts["recency"] >= floor
     out_of_window = offender_rfg([facts(days_ago=10), facts(days_ago=400)], as_of=NOW)
     assert out_of_window.parts["frequency"] == 1
     p = out_of_window.parts
@@ -213,7 +217,7 @@ def test_the_pipelines_whole_store_scores_agree_with_the_one_at_a_time_scores(se
 
 def test_a_recent_violent_offender_outranks_an_older_prolific_low_value_one() -> None:
     frame = pd.DataFrame({
-        "incident_id": range(13), "occurred_at": [NOW - timedelta(days=150 + d) for d in range(12)] + [NOW],
+        "incident_id": range(13), "occurred_at": [NOW - timedelta(days=300 + d) for d in range(12)] + [NOW],
         "offence": ["theft_from_shop"] * 13, "value_gbp": [15.0] * 12 + [40.0],
         "assault": [None] * 12 + [True], "weapon": [None] * 12 + ["knife"],
     })  # fmt: skip
@@ -226,3 +230,18 @@ def test_a_recent_violent_offender_outranks_an_older_prolific_low_value_one() ->
         assert row.priority_score == pytest.approx(
             parts["score_from_gravity"] + parts["score_from_frequency"], abs=2e-3
         )
+
+
+def test_a_prolific_offender_quiet_for_nine_months_still_outranks_an_occasional_recent_one() -> None:
+    """The evaluation's complaint: a 96-incident offender last seen nine months before the data
+    ended sat at rank 894. Recency may lower a score; it must not bury a prolific offender."""
+    prolific = [NOW - timedelta(days=270 + d) for d in range(60)]
+    occasional = [NOW - timedelta(days=d) for d in (1, 20, 40)]
+    frame = pd.DataFrame({
+        "incident_id": range(63), "occurred_at": prolific + occasional,
+        "offence": ["theft_from_shop"] * 63, "value_gbp": [60.0] * 63,
+    })
+    frame["harm_days"] = incident_harm_days(frame)
+    appearances = pd.DataFrame({"offender_id": [1] * 60 + [2] * 3, "incident_id": range(63)})
+    ranked = prioritise_offenders(offender_ids=np.array([1, 2]), appearances=appearances, incidents=frame, as_of=NOW)
+    assert ranked.sort_values("priority_rank")["offender_id"].tolist() == [1, 2]

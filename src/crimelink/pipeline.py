@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import resource
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from time import perf_counter
 from typing import Any
@@ -28,11 +28,14 @@ from sqlalchemy import Connection, delete, insert, update
 
 from crimelink.errors import CrimelinkError
 from crimelink.network import (
+    AliasSettings,
     CentralitySettings,
     CrossForceSettings,
     GroupSettings,
     HotspotSettings,
     SeriesSettings,
+    UnidentifiedSettings,
+    attribute_unidentified,
     detect_groups,
     detect_series,
     group_affinity,
@@ -41,11 +44,13 @@ from crimelink.network import (
     key_players,
     knox_tests,
     link_incidents,
+    member_aliases,
     routes,
 )
 from crimelink.pipeline_inputs import AnalysisInputs, load_inputs, snapshot
 from crimelink.resolve import (
     LinkageSettings,
+    PersonResolution,
     VehicleSettings,
     engine_input,
     link_persons,
@@ -66,7 +71,14 @@ from crimelink.store.models import (
     VehicleLink,
     utcnow,
 )
-from crimelink.store.models.patterns import Hotspot, KeyPlayer, NearRepeat, Route, SeriesLink
+from crimelink.store.models.patterns import (
+    Hotspot,
+    KeyPlayer,
+    NearRepeat,
+    Route,
+    SeriesLink,
+    UnidentifiedMember,
+)
 from crimelink.triage import PrioritySettings, prioritise_groups, prioritise_offenders
 from crimelink.triage.harm import incident_harm_days
 
@@ -78,7 +90,7 @@ SECONDS = "seconds: "  # figures that time each stage, e.g. "seconds: resolving 
 PEAK_MB = "peak MB after: "  # the process's peak memory when each stage ended
 RESULT_TABLES = (
     GroupMember, OffenderGroup, IncidentSeries, Series, PersonLink, Offender, VehicleLink, Vehicle,
-    KeyPlayer, SeriesLink, Route, Hotspot, NearRepeat,
+    KeyPlayer, SeriesLink, Route, Hotspot, NearRepeat, UnidentifiedMember,
 )
 
 
@@ -89,6 +101,8 @@ class AnalysisSettings:
     persons: LinkageSettings = field(default_factory=LinkageSettings)
     vehicles: VehicleSettings = field(default_factory=VehicleSettings)
     groups: GroupSettings = field(default_factory=GroupSettings)
+    aliases: AliasSettings = field(default_factory=AliasSettings)
+    unidentified: UnidentifiedSettings = field(default_factory=UnidentifiedSettings)
     series: SeriesSettings = field(default_factory=SeriesSettings)
     centrality: CentralitySettings = field(default_factory=CentralitySettings)
     crossforce: CrossForceSettings = field(default_factory=CrossForceSettings)
@@ -211,14 +225,36 @@ def _conclude(
                            items=inputs.items, mentions=inputs.persons, named=named,
                            ignore_vehicles=hubs, settings=settings.series)
     say("detecting groups")
+    spree = links.frame(settings.groups.spree_probability)
     groups = detect_groups(offenders=identities, appearances=appearances, sightings=sightings,
-                           ignore_vehicles=hubs, settings=settings.groups,
-                           links=links.frame(settings.groups.spree_probability))
-    say("detecting series")
+                           ignore_vehicles=hubs, settings=settings.groups, links=spree)
+    aliases = member_aliases(
+        members=groups.members, offenders=persons.offenders, appearances=appearances,
+        names=persons.links[["mention_id", "offender_id"]].merge(
+            inputs.persons[["mention_id", "given_names", "family_name"]], on="mention_id"),
+        decided=_decided_offenders(persons.links, inputs.decisions), settings=settings.aliases)
+    if len(aliases):  # one person, one member: merge the spellings, then find the groups again
+        persons = _merge_offenders(persons, aliases)
+        appearances = _remap(appearances, aliases).drop_duplicates(["offender_id", "incident_id"])
+        identities = persons.offenders[["offender_id", "named"]]
+        named = identities.loc[identities["named"].astype(bool), "offender_id"]
+        groups = detect_groups(offenders=identities, appearances=appearances, sightings=sightings,
+                               ignore_vehicles=hubs, settings=settings.groups, links=spree)
     labels = dict(zip(groups.groups["group_id"], groups.groups["label"], strict=True))
+    say("attributing unidentified suspects")
+
+    def unidentified(series: pd.DataFrame | None) -> pd.DataFrame:
+        return attribute_unidentified(
+            offenders=identities, appearances=appearances, members=groups.members, sightings=sightings,
+            series=series, ignore_vehicles=hubs, group_labels=labels, settings=settings.unidentified)
+
+    say("detecting series")
+    seen_with = unidentified(None).merge(appearances[["offender_id", "incident_id"]], on="offender_id")
     found = detect_series(links=links, group_members=groups.members, affinity=group_affinity(groups),
-                          settings=settings.series, group_labels=labels)
+                          settings=settings.series, group_labels=labels,
+                          group_incidents=seen_with[["group_id", "incident_id", "strength"]])
     series = found.membership
+    attributed = unidentified(series)
     say("ranking key players")
     players = key_players(edges=groups.edges, members=groups.members, settings=settings.centrality)
     say("tracing routes")
@@ -240,7 +276,7 @@ def _conclude(
                               persons.links)
     offenders = offenders.merge(
         groups.members[["offender_id", "group_id"]], on="offender_id", how="left"
-    )
+    )  # identified members only; unidentified ones are in ``unidentified_members``
     as_of = _as_datetime(incidents["occurred_at"].max() if len(incidents) else None)
     harmed = incidents[["incident_id", "occurred_at"]].assign(
         harm_days=incident_harm_days(incidents, weights=settings.priority.weights))
@@ -274,6 +310,7 @@ def _conclude(
         OffenderGroup: group_rows.rename(columns={"group_id": "id"}).drop(
             columns=["violent_incidents"]),
         GroupMember: groups.members,
+        UnidentifiedMember: attributed,
         Series: series_rows.rename(columns={"series_id": "id"}).drop(
             columns=["violent_incidents"]),
         IncidentSeries: series,
@@ -297,6 +334,8 @@ def _conclude(
         "hub_vehicles": len(hubs),
         "groups": len(group_rows),
         "grouped_offenders": len(groups.members),
+        "unidentified_members": len(attributed),
+        "member_spellings_merged": len(aliases),
         "series": len(series_rows),
         "incidents_in_series": len(series),
         "incident_pairs_scored": links.candidates,
@@ -308,6 +347,28 @@ def _conclude(
         "hot_cells": int(cells["hot"].sum()) if len(cells) else 0,
     }
     return tables, figures, persons.model
+
+
+def _decided_offenders(links: pd.DataFrame, decisions: tuple[Any, ...]) -> set[int]:
+    """Offenders holding a mention that an analyst's decision names: left as the linkage made them."""
+    mentions = {int(m) for d in decisions for side in (d.side_a, d.side_b) for m in side}
+    return {int(o) for o in links.loc[links["mention_id"].isin(mentions), "offender_id"]}
+
+
+def _remap(frame: pd.DataFrame, aliases: pd.DataFrame) -> pd.DataFrame:
+    into = dict(zip(aliases["offender_id"].astype(int), aliases["into"].astype(int), strict=True))
+    return frame.assign(offender_id=frame["offender_id"].map(lambda o: into.get(int(o), int(o))).astype(np.int64))
+
+
+def _merge_offenders(persons: PersonResolution, aliases: pd.DataFrame) -> PersonResolution:
+    """The offender records that are one member's spellings, folded into that member's record;
+    each moved mention's reason says why."""
+    links = _remap(persons.links, aliases)
+    moved = persons.links["offender_id"].isin(aliases["offender_id"]).to_numpy()
+    why = persons.links["offender_id"].map(aliases.set_index("offender_id")["reason"])
+    links.loc[moved, "reason"] = why[moved].str.slice(0, 400)
+    offenders = persons.offenders[~persons.offenders["offender_id"].isin(aliases["offender_id"])]
+    return replace(persons, links=links, offenders=offenders.reset_index(drop=True))
 
 
 def _with_figures(

@@ -48,6 +48,7 @@ from crimelink.store.models import (
     VehicleLink,
     VehicleMention,
 )
+from crimelink.store.models.patterns import UnidentifiedMember
 
 __all__ = [
     "RECOVERED_SHARE",
@@ -175,8 +176,9 @@ class _Observed:
     sightings: pd.DataFrame  # vehicle_id, incident_id
     items: pd.DataFrame  # incident_id, category
     members: pd.DataFrame  # group_id, offender_id
+    unidentified: pd.DataFrame  # group_id, offender_id: unidentified members
     series: pd.DataFrame  # incident_id, series_id
-    ranks: pd.DataFrame  # offender_id, priority_rank
+    ranks: pd.DataFrame  # offender_id, priority_rank, incidents
 
 
 def _read(conn: Connection, statement: Any) -> pd.DataFrame:
@@ -201,7 +203,8 @@ def _observe(store: StoreHandle, truth: dict[str, pd.DataFrame]) -> _Observed:
         items = _read(conn, select(Item.incident_id, Item.category).where(Item.category.is_not(None)))
         members = _read(conn, select(GroupMember.group_id, GroupMember.offender_id))
         series = _read(conn, select(IncidentSeries.incident_id, IncidentSeries.series_id))
-        ranks = _read(conn, select(Offender.id.label("offender_id"), Offender.priority_rank))
+        unidentified = _read(conn, select(UnidentifiedMember.group_id, UnidentifiedMember.offender_id))
+        ranks = _read(conn, select(Offender.id.label("offender_id"), Offender.priority_rank, Offender.incidents))
     incidents["mo_tags"] = incidents["mo_tags"].map(as_tag_list)
     keys = ["submitter", "incident_ref"]
     true_incidents = truth["incidents"][[*keys, "series_id", "group_id"]].rename(
@@ -210,7 +213,7 @@ def _observe(store: StoreHandle, truth: dict[str, pd.DataFrame]) -> _Observed:
     true_mentions = truth["person_mentions"][[*keys, "person_ref", "person_id", "group_id"]]
     mentions = mentions.merge(incidents[["incident_id", *keys]], on="incident_id").merge(
         true_mentions.rename(columns={"group_id": "true_group"}), on=[*keys, "person_ref"], how="left")
-    return _Observed(incidents, mentions, sightings, items, members, series, ranks)
+    return _Observed(incidents, mentions, sightings, items, members, unidentified, series, ranks)
 
 
 def _person_groups(mentions: pd.DataFrame, members: pd.DataFrame, persons: pd.DataFrame) -> pd.DataFrame:
@@ -224,6 +227,24 @@ def _person_groups(mentions: pd.DataFrame, members: pd.DataFrame, persons: pd.Da
     frame["detected_group"] = frame["person_id"].map(best.set_index("person_id")["group"])
     frame["true_group"] = frame["person_id"].map(persons.set_index("person_id")["group_id"]).fillna("")
     return frame
+
+
+def _mention_groups(mentions: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+    """Each mention of a true group member (named or not), with the group its offender record is
+    in (``members``: group_id, offender_id — identified and unidentified members alike).
+
+    This is the figure that counts a group's unidentified members: a masked member who is in no
+    detected group is a miss, as a named one would be. Mentions of people in no true group that
+    were put in a group are scored too (``person_id`` as their own cluster), so attributing
+    bystanders costs precision.
+    """
+    group = members.drop_duplicates("offender_id").set_index("offender_id")["group_id"]
+    frame = mentions[mentions["person_id"].notna()][["mention_id", "offender_id", "true_group"]]
+    frame = frame.assign(detected_group=frame["offender_id"].map(group))
+    frame = frame[frame["true_group"].fillna("").ne("") | frame["detected_group"].notna()]
+    return pd.DataFrame({"person_id": frame["mention_id"].astype(str).to_numpy(),
+                         "true_group": frame["true_group"].fillna("").to_numpy(),
+                         "detected_group": frame["detected_group"].to_numpy()})
 
 
 def _baseline(observed: _Observed, min_members: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -245,6 +266,18 @@ def _baseline(observed: _Observed, min_members: int = 3) -> tuple[pd.DataFrame, 
     return members, series
 
 
+def _baseline_all(observed: _Observed, min_members: int = 3) -> pd.DataFrame:
+    """The plain method on every offender record, described ones too: connected components of
+    records seen in the same incident (components of ``min_members`` or more)."""
+    seen = observed.mentions[["offender_id", "incident_id"]].drop_duplicates()
+    ids = np.sort(seen["offender_id"].unique())
+    node = pd.Series(np.arange(ids.size), index=ids)
+    component = connected_components(ids.size, star_edges(seen.assign(n=seen["offender_id"].map(node)),
+                                                          "incident_id", "n"))
+    groups = pd.DataFrame({"group_id": component, "offender_id": ids})
+    return groups[groups.groupby("group_id")["offender_id"].transform("size") >= min_members]
+
+
 def _series_frame(incidents: pd.DataFrame, series: pd.DataFrame) -> pd.DataFrame:
     return incidents[["incident_id", "true_series"]].merge(
         series.rename(columns={"series_id": "detected_series"}), on="incident_id", how="left"
@@ -255,7 +288,11 @@ def _priority(observed: _Observed, persons: pd.DataFrame) -> dict[str, Any]:
     """Where the truly most prolific offenders stand in the priority list (best rank of any record)."""
     persons = persons.assign(incidents=pd.to_numeric(persons["incidents"]))
     top = persons.sort_values(["incidents", "person_id"], ascending=[False, True]).head(TOP_PROLIFIC)
-    ranks = observed.mentions.merge(observed.ranks, on="offender_id").groupby("person_id")["priority_rank"].min()
+    joined = observed.mentions.merge(observed.ranks, on="offender_id")
+    ranks = joined.groupby("person_id")["priority_rank"].min()
+    plain = observed.ranks.sort_values(["incidents", "offender_id"], ascending=[False, True])
+    plain_rank = pd.Series(np.arange(1, len(plain) + 1), index=plain["offender_id"].to_numpy())
+    counted = joined.assign(plain=joined["offender_id"].map(plain_rank)).groupby("person_id")["plain"].min()
     rows = [
         {"person_id": p, "incidents": int(n), "best_rank": None if pd.isna(ranks.get(p)) else int(ranks[p])}
         for p, n in zip(top["person_id"], top["incidents"], strict=True)
@@ -265,6 +302,8 @@ def _priority(observed: _Observed, persons: pd.DataFrame) -> dict[str, Any]:
         "top": rows,
         "found": len(found),
         "in_top_100": sum(1 for r in found if r <= 100),
+        "in_top_50": sum(1 for r in found if r <= 50),
+        "plain_count_in_top_50": int(sum(1 for p in top["person_id"] if counted.get(p, np.inf) <= 50)),
         "median_rank": float(np.median(found)) if found else None,
     }
 
@@ -337,6 +376,7 @@ def evaluate_patterns(*, store: StoreHandle, truth: Path) -> dict[str, Any]:
     observed = _observe(store, tables)
     baseline_members, baseline_series = _baseline(observed)
     persons = tables["persons"]
+    everyone = pd.concat([observed.members[["group_id", "offender_id"]], observed.unidentified], ignore_index=True)
     return {
         "groups": {
             "detected": {
@@ -347,6 +387,11 @@ def evaluate_patterns(*, store: StoreHandle, truth: Path) -> dict[str, Any]:
                 **score_groups(_person_groups(observed.mentions, baseline_members, persons)),
                 "groups": int(baseline_members["group_id"].nunique()),
             },
+        },
+        "groups_by_mention": {
+            "detected": score_groups(_mention_groups(observed.mentions, everyone)),
+            "identified_only": score_groups(_mention_groups(observed.mentions, observed.members)),
+            "baseline": score_groups(_mention_groups(observed.mentions, _baseline_all(observed))),
         },
         "series": {
             "detected": {
@@ -368,13 +413,17 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
     g, s = report["groups"], report["series"]
     d, b = g["detected"], g["baseline"]
     p = report["priority"]
+    m = report["groups_by_mention"]
     return [
         f"groups   ARI {d['ari']:.3f}  NMI {d['nmi']:.3f}  recovered {d['recovered']}/{d['true_groups']}"
         f"  ({d['groups']} detected)   baseline ARI {b['ari']:.3f}  recovered {b['recovered']}/{b['true_groups']}",
+        f"groups by mention (unidentified included)  ARI {m['detected']['ari']:.3f}"
+        f"  (identified only {m['identified_only']['ari']:.3f})   baseline ARI {m['baseline']['ari']:.3f}",
         f"series   P {s['detected']['precision']:.3f}  R {s['detected']['recall']:.3f}  F1 {s['detected']['f1']:.3f}"
         f"  ({s['detected']['series']} series)   baseline F1 {s['baseline']['f1']:.3f}",
         f"linkage  AUC distance+days+MO {report['linkage_auc']['distance_days_mo']:.3f}"
         f"  (model without entities {report['linkage_auc']['model_without_entities']:.3f})",
         f"priority top-{TOP_PROLIFIC} true prolific offenders: {p['found']} found, {p['in_top_100']} in the top 100,"
-        f" median rank {p['median_rank']}",
+        f" median rank {p['median_rank']}; {p['in_top_50']} in the top 50 (plain incident count:"
+        f" {p['plain_count_in_top_50']})",
     ]

@@ -5,6 +5,7 @@ order (link incidents, groups, series, key players, routes, hotspots) and writes
 conclude. ``charts`` turns any neighbourhood of the network into a link chart and its exports.
 """
 
+from crimelink.network.aliases import AliasSettings, member_aliases
 from crimelink.network.centrality import CentralitySettings, key_players
 from crimelink.network.crossforce import CrossForceSettings, routes
 from crimelink.network.groups import (
@@ -24,8 +25,10 @@ from crimelink.network.series import (
     detect_series,
     link_incidents,
 )
+from crimelink.network.unidentified import UnidentifiedSettings, attribute_unidentified, group_vehicles
 
 __all__ = [
+    "AliasSettings",
     "CentralitySettings",
     "CrossForceSettings",
     "GroupDetection",
@@ -36,14 +39,18 @@ __all__ = [
     "PairModel",
     "SeriesDetection",
     "SeriesSettings",
+    "UnidentifiedSettings",
+    "attribute_unidentified",
     "connected_components",
     "detect_groups",
     "detect_series",
     "group_affinity",
+    "group_vehicles",
     "hex_hotspots",
     "hub_vehicles",
     "key_players",
     "knox_tests",
     "link_incidents",
+    "member_aliases",
     "routes",
 ]

@@ -156,6 +156,7 @@ class _Clusters:
 def detect_series(
     *, links: IncidentLinks, group_members: pd.DataFrame | None = None, settings: SeriesSettings | None = None,
     affinity: pd.Series | None = None, group_labels: dict[int, str] | None = None,
+    group_incidents: pd.DataFrame | None = None,
 ) -> SeriesDetection:
     """Series from scored pairs and detected groups.
 
@@ -165,6 +166,8 @@ def detect_series(
         affinity: offender id -> the group it is most tied to (``network.groups.group_affinity``):
             an offender outside a group but tied to one does not stand against that group.
         group_labels: group id -> label, for the reasons.
+        group_incidents: group_id, incident_id, strength — incidents of a group's unidentified
+            members (``network.unidentified``): at ``group_strength`` or more they are the group's.
 
     Series ids run from 1 in order of each series' earliest incident id.
     """
@@ -190,6 +193,13 @@ def detect_series(
             mine.add(f"o{offender}")
             if affinity is not None and offender in affinity.index:
                 mine.add(f"g{int(affinity[offender])}")
+    if group_incidents is not None and not group_incidents.empty:
+        sure = group_incidents[group_incidents["strength"] >= settings.group_strength]
+        at = f.position_of(sure["incident_id"])
+        for position, group in zip(at.tolist(), sure["group_id"].astype(int).tolist(), strict=True):
+            if position >= 0:
+                anchors.setdefault(position, set()).add(f"g{group}")
+                ties.setdefault(group, []).append(position)
     clusters = _Clusters(n, anchors)
     joined: list[tuple[int, int, float, str]] = []
     for group, members in sorted(ties.items()) if settings.group_ties else ():

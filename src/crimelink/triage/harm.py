@@ -7,8 +7,12 @@ Three transparent measures, each a ``Score`` whose ``parts`` show every number i
   days for threats, assault, injury and a weapon, plus the value taken as days of minimum-wage
   work. ``harm = offence + threats + assault + injury + weapon + value_gbp / gbp_per_day``.
 - **RFG of an offender** (recency, frequency, gravity), over a lookback window:
-  ``recency × (gravity_weight × harm days + frequency_weight × incidents)``, recency halving
-  every ``recency_half_life_days`` since the last incident.
+  ``recency × (gravity_weight × harm days + frequency_weight × incidents)``, recency falling
+  from 1 towards ``recency_floor``, halving the distance every ``recency_half_life_days`` since
+  the last incident. The floor is what keeps a prolific offender who has gone quiet for a few
+  months above an occasional one seen last week: an evaluation on unseen scenarios found a
+  96-incident offender at rank 894 under pure decay, where a plain incident count ranked him
+  near the top.
 - **MoRiLE** for a group (or any set of incidents): harm level × likelihood level (each 1-5,
   from thresholds) × the partnership's position (capability: share of people named; capacity:
   whether an open operation already works it). Confidence is reported beside it, not multiplied.
@@ -67,6 +71,7 @@ class HarmWeights:
     weapon_days: Mapping[str, float]
     gbp_per_day: float
     recency_half_life_days: float
+    recency_floor: float
     lookback_days: float
     frequency_weight: float
     gravity_weight: float
@@ -164,6 +169,7 @@ def load_weights(path: Path | None = None) -> HarmWeights:
         weapon_days={k: _number(weapons, k, "weapon_days") for k in weapons},
         gbp_per_day=gbp_per_day,
         recency_half_life_days=_number(rfg, "recency_half_life_days", "rfg") or 1.0,
+        recency_floor=min(_number(rfg, "recency_floor", "rfg"), 1.0) if "recency_floor" in rfg else 0.0,
         lookback_days=_number(rfg, "lookback_days", "rfg"),
         frequency_weight=_number(rfg, "frequency_weight", "rfg"),
         gravity_weight=_number(rfg, "gravity_weight", "rfg"),
@@ -227,7 +233,8 @@ def offender_rfg(incidents: Sequence[IncidentFacts], *, as_of: datetime, weights
     window = _within(incidents, as_of, w.lookback_days)
     last = max((i.occurred_at for i in incidents if i.occurred_at <= as_of), default=None)
     days_since = _days(as_of, last) if last else None
-    recency = 0.5 ** (days_since / w.recency_half_life_days) if days_since is not None else 0.0
+    recency = (w.recency_floor + (1.0 - w.recency_floor) * 0.5 ** (days_since / w.recency_half_life_days)
+               if days_since is not None else 0.0)
     gravity = sum(incident_harm(i, weights=w).value for i in window)
     from_gravity = recency * w.gravity_weight * gravity
     from_frequency = recency * w.frequency_weight * len(window)

@@ -113,7 +113,8 @@ def prioritise_offenders(
     )
     window = _window(_codes(seen["offender_id"], ids), len(ids), seen, as_of, w)
     known = ~np.isnan(window.days_since)
-    recency = np.where(known, np.power(0.5, np.nan_to_num(window.days_since) / w.recency_half_life_days), 0.0)
+    recency = np.where(known, w.recency_floor + (1.0 - w.recency_floor)
+                       * np.power(0.5, np.nan_to_num(window.days_since) / w.recency_half_life_days), 0.0)
     gravity = recency * w.gravity_weight * window.harm_days
     frequency = recency * w.frequency_weight * window.frequency
     score = np.round(gravity + frequency, 3)

@@ -32,6 +32,23 @@ class KeyPlayer(Base):
     key_player_rank: Mapped[int] = mapped_column(Integer, index=True)
 
 
+class UnidentifiedMember(Base):
+    """A suspect seen only as a description, attributed to a group by who it offends with.
+
+    Never merged into a named person: the offender record stays its own, and this row says which
+    group it works with, how strongly (``strength``, 0-1), on how many incidents, and why in words.
+    The group's identified members are in ``group_members``; the two are counted apart.
+    """
+
+    __tablename__ = "unidentified_members"
+
+    offender_id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    group_id: Mapped[int] = mapped_column(BigId, index=True)
+    strength: Mapped[float] = mapped_column(Float, default=0.0)
+    incidents: Mapped[int] = mapped_column(Integer, default=0)
+    evidence: Mapped[str] = mapped_column(String(400), default="")
+
+
 class SeriesLink(Base):
     """One join that made a series (its spanning tree): two incidents and why they were joined."""
 
