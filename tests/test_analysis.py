@@ -3,6 +3,7 @@ replace their results whole or not at all. Every test runs on SQLite and on Post
 
 from __future__ import annotations
 
+import csv
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -16,6 +17,7 @@ from crimelink.access.organisations import add_organisation
 from crimelink.casework.models import Operation, OperationLink
 from crimelink.intake import import_files
 from crimelink.pipeline import PEAK_MB, SECONDS, AnalysisError, run_analysis
+from crimelink.reports.export import export_analysis
 from crimelink.resolve import VehicleResolution, resolve_vehicles
 from crimelink.store import StoreHandle
 from crimelink.store.models import (
@@ -32,6 +34,7 @@ from crimelink.store.models import (
     VehicleLink,
     VehicleMention,
 )
+from crimelink.store.models.patterns import UnidentifiedMember
 
 RESULT_TABLES = (Offender, PersonLink, Vehicle, VehicleLink, OffenderGroup, GroupMember, Series,
                  IncidentSeries)
@@ -411,3 +414,30 @@ def test_progress_names_each_stage_in_order(store: StoreHandle) -> None:
         "ranking key players", "tracing routes", "finding hotspots", "prioritising",
     ]
     assert result.figures["incidents"] == result.figures["offenders"] == 0
+
+
+def test_a_masked_suspect_beside_two_members_is_the_groups_unidentified_member_and_exported(
+    store: StoreHandle, tmp_path: Path
+) -> None:
+    masked = person("M1", description="Male, 20s, balaclava", gender="male")
+    load(store, tmp_path, [
+        incident("A1", persons=_named("Alpha", 3)),
+        incident("A2", persons=_named("Alpha", 3), when="2025-03-08T10:00:00Z"),
+        incident("A3", persons=[*_named("Alpha", 2), masked], when="2025-03-15T10:00:00Z"),
+        incident("L1", persons=[person("L", description="Female, 40s", gender="female")]),
+    ])
+    result = run_analysis(store=store)
+    links = offender_of(store)
+    with store.engine.connect() as conn:
+        attributed = conn.execute(select(UnidentifiedMember.offender_id, UnidentifiedMember.group_id,
+                                         UnidentifiedMember.strength, UnidentifiedMember.evidence)).all()
+        group_of = dict(conn.execute(select(Offender.id, Offender.group_id)).all())
+    assert [(u.offender_id, u.group_id) for u in attributed] == [(links[("A3", "M1")], group_of[links[("A1", "P0")]])]
+    assert attributed[0].strength >= 0.9
+    assert attributed[0].evidence.startswith("Group 1: seen with its members once")
+    assert group_of[links[("A3", "M1")]] is None  # never made a member, nor merged into one
+    assert result.figures["unidentified_members"] == 1
+    export_analysis(store=store, directory=tmp_path / "out")
+    rows = {r["offender_id"]: r["group_id"] for r in csv.DictReader((tmp_path / "out" / "offenders.csv").open())}
+    assert rows[str(links[("A3", "M1")])] == str(attributed[0].group_id)
+    assert rows[str(links[("L1", "L")])] == ""

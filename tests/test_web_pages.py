@@ -163,6 +163,7 @@ def test_offender_group_and_vehicle_pages_link_to_each_other(web: Site) -> None:
     assert f'href="/offenders/{smith_id}"' in group
     assert "Kelly BROWN" in group
     assert "Dean WALSH" in group
+    assert "Identified members" in group and "No unidentified suspects attributed." in group
     assert 'id="group-graph"' in group
     assert "£3,770" in group
     assert "AB12CDE" in vehicle

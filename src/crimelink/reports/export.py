@@ -42,6 +42,7 @@ from crimelink.store.models import (
     VehicleMention,
     utcnow,
 )
+from crimelink.store.models.patterns import UnidentifiedMember
 
 __all__ = ["EXPORT_COLUMNS", "MANIFEST", "export_analysis", "export_audited"]
 
@@ -195,13 +196,13 @@ def _sources(conn: Connection) -> dict[str, Iterable[tuple[Any, ...]]]:
     offenders = select(
         Offender.id,
         Offender.display_name,
-        Offender.group_id,
+        func.coalesce(Offender.group_id, UnidentifiedMember.group_id),  # unidentified members too
         Offender.incidents,
         Offender.forces,
         Offender.value_gbp,
         Offender.priority_score,
         Offender.priority_rank,
-    ).order_by(Offender.id)
+    ).outerjoin(UnidentifiedMember, UnidentifiedMember.offender_id == Offender.id).order_by(Offender.id)
     groups = select(
         OffenderGroup.id,
         OffenderGroup.members,

@@ -8,12 +8,13 @@ from itertools import combinations
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crimelink.access.policy import Viewer, group_filter
+from crimelink.access.policy import Viewer, group_filter, incident_filter
 from crimelink.errors import NotFound
-from crimelink.store.models import GroupMember, Offender, OffenderGroup, PersonLink, PersonMention
+from crimelink.store.models import GroupMember, Incident, Offender, OffenderGroup, PersonLink, PersonMention
+from crimelink.store.models.patterns import UnidentifiedMember
 from crimelink.web.services.profiles import (
     ForceShare,
     Priority,
@@ -53,6 +54,16 @@ class MemberRow(BaseModel):
     priority_rank: int | None
 
 
+class UnidentifiedRow(BaseModel):
+    """A suspect seen only as a description, attributed to the group (never merged into a member)."""
+
+    offender_id: int
+    display_name: str
+    sightings: int  # incidents of this record the viewer may see
+    strength: float
+    evidence: str | None  # in words; only when every incident behind it is the viewer's to see
+
+
 class Edge(BaseModel):
     source: int
     target: int
@@ -63,6 +74,7 @@ class GroupDetail(BaseModel):
     group: GroupRow
     priority: Priority
     members: list[MemberRow]
+    unidentified: list[UnidentifiedRow]
     incidents: list[ProfileIncident]
     forces: list[ForceShare]
     edges: list[Edge]
@@ -153,7 +165,36 @@ def group_detail(*, db_session: Session, viewer: Viewer, group_id: int) -> Group
             )
             for o, strength in members
         ],
+        unidentified=unidentified_members(db_session=db_session, viewer=viewer, group_id=group.id),
         incidents=incidents,
         forces=force_shares(incidents),
         edges=co_offending(pairs),
     )
+
+
+def unidentified_members(*, db_session: Session, viewer: Viewer, group_id: int) -> list[UnidentifiedRow]:
+    """The group's unidentified members that the viewer has seen in at least one incident it may
+    open, strongest first. The evidence in words counts incidents nationally, so it is shown only
+    when the viewer may see every one of them; otherwise only the viewer's own sightings count."""
+    seen = (
+        select(PersonLink.offender_id, func.count(func.distinct(PersonMention.incident_id)).label("total"),
+               func.count(func.distinct(Incident.id)).filter(incident_filter(viewer)).label("visible"))
+        .join(PersonMention, PersonMention.id == PersonLink.mention_id)
+        .join(Incident, Incident.id == PersonMention.incident_id)
+        .where(PersonLink.offender_id.in_(
+            select(UnidentifiedMember.offender_id).where(UnidentifiedMember.group_id == group_id)))
+        .group_by(PersonLink.offender_id)
+        .subquery()
+    )
+    rows = db_session.execute(
+        select(UnidentifiedMember, Offender.display_name, seen.c.total, seen.c.visible)
+        .join(Offender, Offender.id == UnidentifiedMember.offender_id)
+        .join(seen, seen.c.offender_id == UnidentifiedMember.offender_id)
+        .where(UnidentifiedMember.group_id == group_id, seen.c.visible > 0)
+        .order_by(UnidentifiedMember.strength.desc(), UnidentifiedMember.offender_id)
+    ).all()
+    return [
+        UnidentifiedRow(offender_id=u.offender_id, display_name=name, sightings=int(visible),
+                        strength=u.strength, evidence=u.evidence if total == visible else None)
+        for u, name, total, visible in rows
+    ]
