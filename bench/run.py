@@ -43,6 +43,7 @@ def main() -> None:
     failed = []
     for module, title in (
         ("bench.linkage", "linkage: FEBRL3/FEBRL4 against plain Splink and recordlinkage; generated scenarios"),
+        ("bench.grid", "quality on unseen seeds: worst and mean beside the plain baseline"),
         ("bench.patterns", "scenarios of 20,000 and 1,000,000 incidents: linkage, groups, series, hotspots vs truth"),
         ("bench.load", "load: mixed reading, searching and reporting on loopback, SQLite and PostgreSQL"),
         ("bench.realtime", "real-time match at intake against a 1,000,000-incident history (floor: p95 < 250 ms)"),

@@ -397,6 +397,9 @@ def evaluate_patterns(*, store: StoreHandle, truth: Path) -> dict[str, Any]:
             "detected": {
                 **score_series(_series_frame(observed.incidents, observed.series)),
                 "series": int(observed.series["series_id"].nunique()),
+                "largest": int(observed.series.groupby("series_id").size().max()) if len(observed.series) else 0,
+                "largest_true": int(observed.incidents["true_series"].replace("", None).dropna()
+                                    .value_counts().max()) if observed.incidents["true_series"].ne("").any() else 0,
             },
             "baseline": {
                 **score_series(_series_frame(observed.incidents, baseline_series)),
