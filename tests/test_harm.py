@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import tomllib
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -87,29 +88,39 @@ def test_vectorised_harm_agrees_with_the_scalar_one() -> None:
 
 
 def test_rfg_recency_halves_its_way_to_the_floor_with_each_half_life_and_counts_only_the_lookback() -> None:
-    weights = default_weights()
+    weights = replace(default_weights(), recency_floor=0.5)  # decay is configuration, off as shipped
     half_life, floor = weights.recency_half_life_days, weights.recency_floor
-    fresh = offender_rfg([facts(days_ago=0)], as_of=NOW)
-    older = offender_rfg([facts(days_ago=half_life)], as_of=NOW)
-    oldest = offender_rfg([facts(days_ago=364)], as_of=NOW)
-    assert 0 < floor < 1
+    fresh = offender_rfg([facts(days_ago=0)], as_of=NOW, weights=weights)
+    older = offender_rfg([facts(days_ago=half_life)], as_of=NOW, weights=weights)
+    oldest = offender_rfg([facts(days_ago=364)], as_of=NOW, weights=weights)
     assert older.parts["recency"] == pytest.approx(floor + (1 - floor) / 2, abs=1e-4)
     assert older.value == pytest.approx(fresh.value * (floor + (1 - floor) / 2), rel=1e-3)
     assert oldest.parts["recency"] >= floor
-    out_of_window = offender_rfg([facts(days_ago=10), facts(days_ago=400)], as_of=NOW)
+    assert offender_rfg([facts(days_ago=300)], as_of=NOW).parts["recency"] == 1.0  # as shipped: no decay
+    out_of_window = offender_rfg([facts(days_ago=10), facts(days_ago=400)], as_of=NOW, weights=weights)
     assert out_of_window.parts["frequency"] == 1
     p = out_of_window.parts
     assert out_of_window.value == pytest.approx(
-        p["recency"] * (p["gravity_weight"] * p["gravity_days"] + p["frequency_weight"] * p["frequency"]), rel=1e-3
-    )
+        p["recency"] * p["frequency_weight"] * (
+            p["frequency"] + p["gravity_weight"] * min(p["frequency"], p["gravity_days"] / p["gravity_unit_days"])),
+        rel=1e-3)
     assert offender_rfg([], as_of=NOW).value == 0.0
 
 
-def test_rfg_ranks_the_prolific_violent_offender_first() -> None:
+def test_rfg_ranks_the_violent_first_of_two_equally_active_offenders() -> None:
     prolific = offender_rfg([facts(days_ago=d, value=150) for d in range(5, 60, 5)], as_of=NOW)
-    violent = offender_rfg([facts("robbery", days_ago=30, weapon="knife")], as_of=NOW)
+    violent = offender_rfg([facts("robbery", days_ago=d, weapon="knife") for d in range(5, 60, 5)], as_of=NOW)
     occasional = offender_rfg([facts(days_ago=200)], as_of=NOW)
     assert violent.value > prolific.value > occasional.value
+
+
+def test_one_serious_incident_alone_does_not_outrank_a_prolific_offender() -> None:
+    """How often someone offends leads: harm can at most double an offender's score, so a single
+    armed robbery by someone never seen again counts as two incidents, not as a year of thefts."""
+    prolific = offender_rfg([facts(days_ago=d, value=60) for d in range(3, 120, 6)], as_of=NOW)
+    one_off = offender_rfg([facts("robbery", days_ago=10, weapon="firearm")], as_of=NOW)
+    assert prolific.value > one_off.value > 0
+    assert one_off.parts["score_from_gravity"] == pytest.approx(one_off.parts["score_from_frequency"])
 
 
 def test_morile_is_harm_times_likelihood_moderated_by_position() -> None:
@@ -215,14 +226,14 @@ def test_the_pipelines_whole_store_scores_agree_with_the_one_at_a_time_scores(se
         assert row.priority_parts == pytest.approx(one.parts, abs=1e-3)
 
 
-def test_a_recent_violent_offender_outranks_an_older_prolific_low_value_one() -> None:
+def test_of_two_offenders_seen_as_often_the_violent_one_ranks_first_and_the_parts_add_up() -> None:
     frame = pd.DataFrame({
-        "incident_id": range(13), "occurred_at": [NOW - timedelta(days=300 + d) for d in range(12)] + [NOW],
-        "offence": ["theft_from_shop"] * 13, "value_gbp": [15.0] * 12 + [40.0],
-        "assault": [None] * 12 + [True], "weapon": [None] * 12 + ["knife"],
+        "incident_id": range(24), "occurred_at": [NOW - timedelta(days=30 + d) for d in range(24)],
+        "offence": ["theft_from_shop"] * 24, "value_gbp": [15.0] * 12 + [40.0] * 12,
+        "assault": [None] * 12 + [True] * 12, "weapon": [None] * 12 + ["knife"] * 12,
     })  # fmt: skip
     frame["harm_days"] = incident_harm_days(frame)
-    appearances = pd.DataFrame({"offender_id": [1] * 12 + [2], "incident_id": range(13)})
+    appearances = pd.DataFrame({"offender_id": [1] * 12 + [2] * 12, "incident_id": range(24)})
     ranked = prioritise_offenders(offender_ids=np.array([1, 2]), appearances=appearances, incidents=frame, as_of=NOW)
     assert ranked.sort_values("priority_rank")["offender_id"].tolist() == [2, 1]
     for row in ranked.itertuples():

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -125,9 +125,35 @@ def generate(
     out: Annotated[Path, typer.Option("--out", help="JSON Lines file to write.")],
     seed: Annotated[int, typer.Option("--seed", help="Same seed, same scenario.")] = 1,
     truth: Annotated[Path | None, typer.Option("--truth", help="Ground-truth folder (default: OUT.truth).")] = None,
+    world: Annotated[str | None, typer.Option(
+        "--world", help="A named world of the evaluation grid (masked, crowded, open, big-groups).")] = None,
+    described: Annotated[float | None, typer.Option(
+        "--described-share", help="Share of suspects seen only as a description (0-0.99).")] = None,
+    common_names: Annotated[float | None, typer.Option(
+        "--common-names", help="How many times more people share each very common name (1: default).")] = None,
+    cloned: Annotated[float | None, typer.Option(
+        "--cloned-plates", help="Share of groups' vehicles on a cloned plate (0-1).")] = None,
+    turnover: Annotated[float | None, typer.Option(
+        "--turnover", help="Share of group members replaced part-way through (0-1).")] = None,
+    travel: Annotated[float | None, typer.Option("--travel", help="How far offenders roam (1: default).")] = None,
+    noise: Annotated[float | None, typer.Option("--noise", help="Typo and misread rates (1: default).")] = None,
 ) -> None:
     """Generate a realistic national scenario in the exchange format, with its ground truth."""
-    from crimelink.scenario import generate_scenario
+    from dataclasses import replace
+
+    from crimelink.scenario import GRID, ScenarioSettings, generate_scenario
+
+    if world is not None and world not in GRID:
+        console.print(f"[red]error:[/] --world: one of {', '.join(GRID)}, not {world!r}")
+        raise typer.Exit(2)
+    chosen: dict[str, Any] = {"described_share": described, "common_names": common_names, "cloned_plates": cloned,
+              "turnover": turnover, "travel": travel, "noise": noise}
+    try:
+        settings = replace(GRID[world] if world else ScenarioSettings(),
+                           **{k: v for k, v in chosen.items() if v is not None})
+    except CrimelinkError as error:
+        console.print(f"[red]error:[/] {error}")
+        raise typer.Exit(2) from error
 
     with Progress(
         TextColumn("generating"),
@@ -144,6 +170,7 @@ def generate(
             out=out,
             truth_dir=truth,
             progress=lambda n: bar.update(task, completed=n),
+            settings=settings,
         )
     console.print(
         f"{summary.incidents:,} incidents, {summary.persons:,} people, {summary.groups:,} groups, "

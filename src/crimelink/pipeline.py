@@ -29,6 +29,7 @@ from sqlalchemy import Connection, delete, insert, update
 from crimelink.errors import CrimelinkError
 from crimelink.network import (
     AliasSettings,
+    BridgeSettings,
     CentralitySettings,
     CrossForceSettings,
     GroupSettings,
@@ -46,7 +47,9 @@ from crimelink.network import (
     link_incidents,
     member_aliases,
     routes,
+    split_bridges,
 )
+from crimelink.network.series_groups import SeriesGroupSettings, series_groups
 from crimelink.pipeline_inputs import AnalysisInputs, load_inputs, snapshot
 from crimelink.resolve import (
     LinkageSettings,
@@ -54,6 +57,7 @@ from crimelink.resolve import (
     VehicleSettings,
     engine_input,
     link_persons,
+    parse_name,
     resolve_vehicles,
 )
 from crimelink.store import StoreHandle
@@ -102,8 +106,10 @@ class AnalysisSettings:
     vehicles: VehicleSettings = field(default_factory=VehicleSettings)
     groups: GroupSettings = field(default_factory=GroupSettings)
     aliases: AliasSettings = field(default_factory=AliasSettings)
+    bridges: BridgeSettings = field(default_factory=BridgeSettings)
     unidentified: UnidentifiedSettings = field(default_factory=UnidentifiedSettings)
     series: SeriesSettings = field(default_factory=SeriesSettings)
+    series_groups: SeriesGroupSettings = field(default_factory=SeriesGroupSettings)
     centrality: CentralitySettings = field(default_factory=CentralitySettings)
     crossforce: CrossForceSettings = field(default_factory=CrossForceSettings)
     hotspots: HotspotSettings = field(default_factory=HotspotSettings)
@@ -205,11 +211,13 @@ def _conclude(
     vehicles = resolve_vehicles(inputs.vehicles, settings=settings.vehicles)
 
     forces = incidents[["incident_id", "police_force"]]
-    appearances = (
-        persons.links[["mention_id", "offender_id"]]
-        .merge(inputs.persons[["mention_id", "incident_id"]], on="mention_id")
-        [["offender_id", "incident_id"]].drop_duplicates().merge(forces, on="incident_id")
-    )
+
+    def appearing(links: pd.DataFrame) -> pd.DataFrame:
+        seen = links[["mention_id", "offender_id"]].merge(inputs.persons[["mention_id", "incident_id"]],
+                                                          on="mention_id")
+        return seen[["offender_id", "incident_id"]].drop_duplicates().merge(forces, on="incident_id")
+
+    appearances = appearing(persons.links)
     sightings = (
         vehicles.links[["mention_id", "vehicle_id"]]
         .merge(inputs.vehicles[["mention_id", "incident_id"]], on="mention_id")
@@ -221,6 +229,17 @@ def _conclude(
     say("linking incidents")
     hubs = hub_vehicles(offenders=identities, appearances=appearances, sightings=sightings,
                         settings=settings.groups)
+    splits = split_bridges(
+        mentions=persons.links[["mention_id", "offender_id"]].merge(
+            inputs.persons[["mention_id", "incident_id", "given_names", "family_name", "dob"]], on="mention_id"),
+        named=named, sightings=sightings, ignore_vehicles=hubs,
+        first_id=int(persons.offenders["offender_id"].max()) + 1 if len(persons.offenders) else 1,
+        decided=_decided_offenders(persons.links, inputs.decisions), settings=settings.bridges)
+    if len(splits):  # two people under one record: split before they bridge two groups
+        persons = _split_offenders(persons, splits, inputs.persons)
+        appearances = appearing(persons.links)
+        identities = persons.offenders[["offender_id", "named"]]
+        named = identities.loc[identities["named"].astype(bool), "offender_id"]
     links = link_incidents(incidents=incidents, appearances=appearances, sightings=sightings,
                            items=inputs.items, mentions=inputs.persons, named=named,
                            ignore_vehicles=hubs, settings=settings.series)
@@ -255,6 +274,16 @@ def _conclude(
                           group_incidents=seen_with[["group_id", "incident_id", "strength"]])
     series = found.membership
     attributed = unidentified(series)
+    unnamed_groups = series_groups(
+        series=series, appearances=appearances, offenders=identities,
+        claimed=pd.concat([groups.members[["group_id", "offender_id"]], attributed[["group_id", "offender_id"]]])
+        .merge(appearances[["offender_id", "incident_id"]], on="offender_id")[["incident_id", "offender_id"]],
+        first_group_id=int(groups.groups["group_id"].max()) + 1 if len(groups.groups) else 1,
+        settings=settings.series_groups)
+    if len(unnamed_groups.groups):  # organised series no detected group holds: groups nobody has named
+        groups = replace(groups, members=pd.concat([groups.members, unnamed_groups.members], ignore_index=True),
+                         groups=pd.concat([groups.groups, unnamed_groups.groups], ignore_index=True))
+        attributed = pd.concat([attributed, unnamed_groups.unidentified], ignore_index=True)
     say("ranking key players")
     players = key_players(edges=groups.edges, members=groups.members, settings=settings.centrality)
     say("tracing routes")
@@ -272,6 +301,7 @@ def _conclude(
     near = knox_tests(incidents, settings.hotspots)
 
     say("prioritising")
+    everyone = pd.concat([groups.members[["group_id", "offender_id"]], attributed[["group_id", "offender_id"]]])
     offenders = _with_figures(persons.offenders, "offender_id", appearances, incidents,
                               persons.links)
     offenders = offenders.merge(
@@ -287,12 +317,11 @@ def _conclude(
     worked = persons.links.merge(anchors, on="mention_id")[["offender_id"]].merge(
         groups.members[["offender_id", "group_id"]], on="offender_id")["group_id"]
     group_rows = _with_figures(
-        groups.groups, "group_id",
-        groups.members[["group_id", "offender_id"]].merge(appearances, on="offender_id"), incidents,
-    ).merge(groups.members.groupby("group_id").size().rename("members").reset_index(),
-            on="group_id")
-    group_rows = group_rows.merge(prioritise_groups(
-        members=groups.members, appearances=appearances, incidents=harmed, named=named,
+        groups.groups, "group_id", everyone.merge(appearances, on="offender_id"), incidents,
+    ).merge(groups.members.groupby("group_id").size().rename("members").reset_index(), on="group_id", how="left")
+    group_rows["members"] = group_rows["members"].fillna(0).astype(np.int64)
+    group_rows = group_rows.merge(prioritise_groups(  # unidentified members' incidents count too
+        members=everyone, appearances=appearances, incidents=harmed, named=named,
         under_operation=worked, as_of=as_of, settings=settings.priority), on="group_id")
     series_rows = _with_figures(
         pd.DataFrame({"series_id": pd.unique(series["series_id"])}), "series_id", series, incidents
@@ -369,6 +398,35 @@ def _merge_offenders(persons: PersonResolution, aliases: pd.DataFrame) -> Person
     links.loc[moved, "reason"] = why[moved].str.slice(0, 400)
     offenders = persons.offenders[~persons.offenders["offender_id"].isin(aliases["offender_id"])]
     return replace(persons, links=links, offenders=offenders.reset_index(drop=True))
+
+
+def _split_offenders(persons: PersonResolution, splits: pd.DataFrame, mentions: pd.DataFrame) -> PersonResolution:
+    """Move each split report to its new record, and describe every record the split touched
+    anew (name, date of birth and gender from the reports it now holds)."""
+    moved = splits.set_index("mention_id")
+    links = persons.links.copy()
+    at = links["mention_id"].isin(moved.index).to_numpy()
+    links.loc[at, "offender_id"] = links.loc[at, "mention_id"].map(moved["offender_id"]).to_numpy(dtype=np.int64)
+    links.loc[at, "reason"] = links.loc[at, "mention_id"].map(moved["reason"]).to_numpy()
+    links.loc[at, "status"] = "suggested"
+    links["offender_id"] = links["offender_id"].astype(np.int64)
+    touched = set(splits["offender_id"].astype(int)) | set(
+        persons.links.loc[at, "offender_id"].astype(int))
+    reports = links.loc[links["offender_id"].isin(touched), ["mention_id", "offender_id"]].merge(
+        mentions[["mention_id", "name", "pnc_id", "dob", "gender"]], on="mention_id")
+    reports = reports.assign(display=[parse_name(n)[0] if isinstance(n, str) else None for n in reports["name"]])
+    rows = []
+    for offender, own in reports.groupby("offender_id"):
+        def mode(column: str, frame: pd.DataFrame = own) -> Any:
+            values = frame[column].dropna()
+            values = values[values.astype(str).ne("unknown")] if column == "gender" else values
+            return values.value_counts().index[0] if len(values) else None
+        name, pnc = mode("display"), mode("pnc_id")
+        rows.append({"offender_id": int(offender), "display_name": name or (f"PNC {pnc}" if pnc else "Unnamed person"),
+                     "named": bool(name or pnc), "dob": mode("dob"), "gender": mode("gender")})
+    offenders = pd.concat([persons.offenders[~persons.offenders["offender_id"].isin(touched)],
+                           pd.DataFrame(rows, columns=persons.offenders.columns)], ignore_index=True)
+    return replace(persons, links=links, offenders=offenders.sort_values("offender_id", ignore_index=True))
 
 
 def _with_figures(

@@ -6,6 +6,7 @@ conclude. ``charts`` turns any neighbourhood of the network into a link chart an
 """
 
 from crimelink.network.aliases import AliasSettings, member_aliases
+from crimelink.network.bridges import BridgeSettings, split_bridges
 from crimelink.network.centrality import CentralitySettings, key_players
 from crimelink.network.crossforce import CrossForceSettings, routes
 from crimelink.network.groups import (
@@ -29,6 +30,7 @@ from crimelink.network.unidentified import UnidentifiedSettings, attribute_unide
 
 __all__ = [
     "AliasSettings",
+    "BridgeSettings",
     "CentralitySettings",
     "CrossForceSettings",
     "GroupDetection",
@@ -53,4 +55,5 @@ __all__ = [
     "link_incidents",
     "member_aliases",
     "routes",
+    "split_bridges",
 ]

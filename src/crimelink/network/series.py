@@ -182,12 +182,12 @@ def detect_series(
         strong = group_members[group_members["strength"] >= settings.group_strength]
         group_of = dict(zip(strong["offender_id"].astype(int), strong["group_id"].astype(int), strict=True))
     anchors: dict[int, set[str]] = {}
-    ties: dict[int, list[int]] = {}
+    votes: dict[int, dict[int, float]] = {}  # position -> group -> how many of its members are there
     for position, offender in zip(positions.tolist(), offender_ids.tolist(), strict=True):
         group = group_of.get(offender)
         if group is not None:
-            anchors.setdefault(position, set()).add(f"g{group}")
-            ties.setdefault(group, []).append(position)
+            here = votes.setdefault(position, {})
+            here[group] = here.get(group, 0.0) + 1.0
         elif seen[offender] >= settings.anchor_incidents:
             mine = anchors.setdefault(position, set())
             mine.add(f"o{offender}")
@@ -196,10 +196,12 @@ def detect_series(
     if group_incidents is not None and not group_incidents.empty:
         sure = group_incidents[group_incidents["strength"] >= settings.group_strength]
         at = f.position_of(sure["incident_id"])
-        for position, group in zip(at.tolist(), sure["group_id"].astype(int).tolist(), strict=True):
+        for position, group, strength in zip(at.tolist(), sure["group_id"].astype(int).tolist(),
+                                             sure["strength"].astype(float).tolist(), strict=True):
             if position >= 0:
-                anchors.setdefault(position, set()).add(f"g{group}")
-                ties.setdefault(group, []).append(position)
+                here = votes.setdefault(position, {})
+                here[group] = here.get(group, 0.0) + strength
+    ties = _group_ties(votes, anchors)
     clusters = _Clusters(n, anchors)
     joined: list[tuple[int, int, float, str]] = []
     for group, members in sorted(ties.items()) if settings.group_ties else ():
@@ -215,6 +217,20 @@ def detect_series(
             joined.append((a, b, float(links.probability[k]), ""))
     root = np.fromiter((clusters.find(k) for k in range(n)), dtype=np.int64, count=n)
     return _series(f, root, joined, links, settings)
+
+
+def _group_ties(votes: dict[int, dict[int, float]], anchors: dict[int, set[str]]) -> dict[int, list[int]]:
+    """Each incident a group's members were at, tied to that group's series — one group per
+    incident: where two groups' members meet (a joint job, or one record that is really two
+    people), the incident goes to the group with most of its people there (the lower id on a
+    tie), so that one shared incident cannot make two groups' year of work one series."""
+    ties: dict[int, list[int]] = {}
+    for position in sorted(votes):
+        here = votes[position]
+        group = min(here, key=lambda g: (-here[g], g))
+        anchors.setdefault(position, set()).add(f"g{group}")
+        ties.setdefault(group, []).append(position)
+    return ties
 
 
 def _series(

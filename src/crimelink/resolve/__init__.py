@@ -7,7 +7,7 @@ registration marks (``vehicles``).
 
 from crimelink.resolve.decisions import AnalystDecision
 from crimelink.resolve.person_linkage import link_persons
-from crimelink.resolve.persons import MENTION_COLUMNS, PersonResolution
+from crimelink.resolve.persons import MENTION_COLUMNS, PersonResolution, parse_name
 from crimelink.resolve.splink_engine import LinkageSettings, engine_input
 from crimelink.resolve.vehicles import (
     VEHICLE_MENTION_COLUMNS,
@@ -26,5 +26,6 @@ __all__ = [
     "VehicleSettings",
     "engine_input",
     "link_persons",
+    "parse_name",
     "resolve_vehicles",
 ]

@@ -13,6 +13,7 @@ truth with the noise real reports carry. Same seed, same bytes.
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import Callable
@@ -33,12 +34,13 @@ from crimelink.scenario._population import (
     group_count,
     lone_counts,
 )
+from crimelink.scenario._settings import GRID, ScenarioSettings
 from crimelink.scenario._stores import Stores, build_stores, make_pool, pick
 from crimelink.scenario._timeline import build_skeleton
 from crimelink.scenario._truth import World, organisations, write_truth
 from crimelink.scenario._writer import write_reports
 
-__all__ = ["ScenarioSummary", "generate_scenario"]
+__all__ = ["GRID", "ScenarioSettings", "ScenarioSummary", "generate_scenario"]
 
 GROUP_SHARE = 0.2  # share of incidents committed by organised groups (brief: 15-25%)
 
@@ -65,6 +67,7 @@ def generate_scenario(
     start: date = date(2024, 5, 1),
     days: int = 365,
     progress: Callable[[int], None] | None = None,
+    settings: ScenarioSettings | None = None,
 ) -> ScenarioSummary:
     """Write ``incidents`` reports to ``out`` and their truth to ``truth_dir``.
 
@@ -76,7 +79,10 @@ def generate_scenario(
         start: first day of the period covered.
         days: length of the period in days.
         progress: called every few thousand incidents with the number written so far.
+        settings: how this world differs from the default one (``ScenarioSettings``); they are
+            written to the truth folder as ``settings.json``.
     """
+    settings = settings or ScenarioSettings()
     if incidents < 1:
         raise InvalidValue("incidents", incidents, "at least one incident")
     if days < 7:
@@ -94,11 +100,13 @@ def generate_scenario(
     n_groups = min(group_count(incidents), group_total // 3)  # tiny scenarios have none
     group_total = group_total if n_groups else 0
     counts = lone_counts(rng, incidents - group_total).tolist()
-    lone = _lone_offenders(people, fleet, rng, r, counts=counts, start=start, stores=stores)
+    lone = _lone_offenders(people, fleet, rng, r, counts=counts, start=start, stores=stores,
+                           common_names=settings.common_names)
     towns_of_force: dict[str, list[int]] = {}
     for i, town in enumerate(TOWNS):
         towns_of_force.setdefault(town.force_id, []).append(i)
-    groups = build_groups(people, fleet, rng, r, n=n_groups, start=start, towns_of_force=towns_of_force)
+    groups = build_groups(people, fleet, rng, r, n=n_groups, start=start, towns_of_force=towns_of_force,
+                          settings=settings)
     per_group: list[int] = []
     if n_groups:  # at least one incident each, the rest shared unevenly
         weights = np.exp(rng.normal(0.0, 0.6, n_groups))
@@ -106,11 +114,12 @@ def generate_scenario(
 
     skeleton = build_skeleton(
         r=r, start=start, days=days, people=people, lone=lone, counts=counts, groups=groups,
-        group_incidents=per_group, stores=stores,
+        group_incidents=per_group, stores=stores, roam_km=35.0 * settings.travel,
     )  # fmt: skip
-    world = World(people, fleet, stores, groups, skeleton, start, days, seed)
+    world = World(people, fleet, stores, groups, skeleton, start, days, seed, settings)
     write_reports(world, r, out, truth, progress)
     write_truth(world, truth)
+    (truth / "settings.json").write_text(json.dumps({"seed": seed, **settings.as_dict()}, indent=2))
     return ScenarioSummary(
         incidents=len(skeleton),
         persons=len(people),
@@ -124,7 +133,7 @@ def generate_scenario(
 
 def _lone_offenders(
     people: People, fleet: Fleet, rng: np.random.Generator, r: random.Random, *,
-    counts: list[int], start: date, stores: Stores,
+    counts: list[int], start: date, stores: Stores, common_names: float = 1.0,
 ) -> list[int]:  # fmt: skip
     """Lone offenders living where the stores are, some with a car, some with very common names."""
     towns = sorted(stores.by_town)
@@ -137,5 +146,5 @@ def _lone_offenders(
     # Repeat offenders are the ones named often enough for a collision to matter.
     scale: float = (len(counts) / 10_000) ** 0.5
     repeat = [p for p, k in zip(lone, counts, strict=True) if k >= 2]
-    assign_common_names(people, r, repeat, per_name=max(3, round(3 * scale)))
+    assign_common_names(people, r, repeat, per_name=max(3, round(3 * scale * common_names)))
     return lone

@@ -96,8 +96,11 @@ def _given_as_written(r: random.Random, given: str) -> str:
     return given
 
 
-def reported_name(r: random.Random, people: People, p: int, police: bool) -> tuple[str, list[str] | None]:
-    """The name as a report writes it, and the aliases it lists (if any)."""
+def reported_name(
+    r: random.Random, people: People, p: int, police: bool, noise: float = 1.0
+) -> tuple[str, list[str] | None]:
+    """The name as a report writes it, and the aliases it lists (if any); ``noise`` scales
+    the typo rates."""
     aliases = people.aliases.get(p)
     given, middle, surname = people.given[p], people.middle[p], people.surname[p]
     if aliases and r.random() < 0.15:  # the alias is what they gave
@@ -107,7 +110,7 @@ def reported_name(r: random.Random, people: People, p: int, police: bool) -> tup
     if surname in SPELLINGS and r.random() < 0.08:
         options = SPELLINGS[surname]
         surname = options[r.randrange(len(options))]
-    u = r.random()
+    u = r.random() / noise
     if u < 0.1:
         surname = typo(r, surname)
     elif u < 0.16:
@@ -142,10 +145,10 @@ def reported_name(r: random.Random, people: People, p: int, police: bool) -> tup
     return text, listed
 
 
-def reported_dob(r: random.Random, dob: int) -> str:
+def reported_dob(r: random.Random, dob: int, noise: float = 1.0) -> str:
     """A date of birth as written: mostly right, sometimes day/month swapped or a year out."""
     d = date.fromordinal(dob)
-    u = r.random()
+    u = r.random() / noise
     if u < 0.08 and d.day <= 12 and d.day != d.month:
         d = date(d.year, d.day, d.month)
     elif u < 0.15:
@@ -174,10 +177,10 @@ def reported_height(r: random.Random, height: int) -> int:
     return max(100, min(230, h))
 
 
-def vrm_as_read(r: random.Random, vrm: str) -> tuple[str, bool]:
+def vrm_as_read(r: random.Random, vrm: str, noise: float = 1.0) -> tuple[str, bool]:
     """A plate as a witness or camera reads it: formatting, misreads, or only part of it."""
     text = vrm
-    u = r.random()
+    u = r.random() / noise
     partial = False
     if u < 0.12:
         chars = list(text)

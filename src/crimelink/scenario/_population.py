@@ -24,6 +24,7 @@ from crimelink.scenario._names import (
     draw,
 )
 from crimelink.scenario._places import CORRIDORS, FORCE_WEIGHT
+from crimelink.scenario._settings import ScenarioSettings
 
 _BUILDS = ("slim", "medium", "heavy", "muscular")
 _PNC_CHECK = "ZABCDEFGHJKLMNPQRTUVWXY"  # PNC check character: (year digits + serial) mod 23
@@ -76,6 +77,21 @@ class Fleet:
     def __len__(self) -> int:
         return len(self.vrm)
 
+    def clone(self, r: random.Random, original: int, group: int) -> int:
+        """A vehicle of another make or model wearing ``original``'s plate (a cloned plate)."""
+        while True:
+            make, model, _ = r.choices(VEHICLE_MODELS, cum_weights=_MODEL_CUM)[0]
+            if (make, model) != (self.make[original], self.model[original]):
+                break
+        while (colour := r.choices(COLOURS, cum_weights=_COLOUR_CUM)[0][0]) == self.colour[original]:
+            pass
+        self.vrm.append(self.vrm[original])
+        self.make.append(make)
+        self.model.append(model)
+        self.colour.append(colour)
+        self.group.append(group)
+        return len(self.vrm) - 1
+
     def add(self, r: random.Random, group: int = -1) -> int:
         """A new vehicle with a unique mark: mostly current format, some older prefix marks."""
         while True:
@@ -115,6 +131,15 @@ class Group:
     categories: tuple[str, ...]
     kinds: tuple[str, ...]
     route: tuple[str, ...]
+    # Each member's part of the group's active period, as fractions (0, 1): turnover means
+    # some leave part-way and a newcomer takes their place.
+    tenure: tuple[tuple[float, float], ...] = ()
+
+    def active(self, at: float) -> list[int]:
+        """Positions (in ``members``) of the members active at fraction ``at`` of the period."""
+        if not self.tenure:
+            return list(range(len(self.members)))
+        return [i for i, (a, b) in enumerate(self.tenure) if a <= at < b] or list(range(len(self.members)))
 
 
 def group_count(incidents: int) -> int:
@@ -260,19 +285,23 @@ def build_groups(
     n: int,
     start: date,
     towns_of_force: dict[str, list[int]],
+    settings: ScenarioSettings | None = None,
 ) -> list[Group]:
     """Organised groups, each along a motorway corridor, with members, vehicles and signature."""
+    settings = settings or ScenarioSettings()
+    low, high = settings.group_size
+    longest = max(2, round(5 * settings.travel))
     corridor_w = [sum(FORCE_WEIGHT[f] for f in c) for c in CORRIDORS]
     groups: list[Group] = []
     for g in range(n):
         corridor = r.choices(CORRIDORS, weights=corridor_w)[0]
-        span = min(len(corridor), r.randint(2, 5))
+        span = min(len(corridor), r.randint(2, longest))
         first = r.randrange(len(corridor) - span + 1)
         route = corridor[first : first + span]
         if r.random() < 0.5:
             route = route[::-1]
         base_force = route[0]  # where they live; sprees run out along the route
-        size = r.randint(3, 8)
+        size = r.randint(low, high)
         home = r.choice(towns_of_force[base_force])
         origin = r.choices(range(len(ORIGINS)), weights=[o.weight for o in ORIGINS])[0]
         members = add_people(
@@ -291,9 +320,45 @@ def build_groups(
             shared = people.surname[members[0]]
             for p in members[1 : r.randint(2, size)]:
                 people.surname[p] = shared
-        weights = tuple(float(w) for w in np.exp(rng.normal(0.0, 0.8, size)))
+        tenure: list[tuple[float, float]] = []
+        if settings.turnover:
+            members, tenure = _turn_over(people, rng, r, members, settings.turnover, start=start, home=home,
+                                         group=g, origin=origin)
+        weights = tuple(float(w) for w in np.exp(rng.normal(0.0, 0.8, len(members))))
         vehicles = tuple(fleet.add(r, group=g) for _ in range(r.choices((1, 2, 3), weights=(45, 35, 20))[0]))
+        if settings.cloned_plates:
+            vehicles = tuple(_maybe_cloned(fleet, r, v, g, settings.cloned_plates) for v in vehicles)
         categories, kinds, tag_pool = GROUP_PROFILES[r.randrange(len(GROUP_PROFILES))]
         tags = tuple(r.sample(tag_pool, r.randint(2, min(4, len(tag_pool)))))
-        groups.append(Group(tuple(members), weights, vehicles, tags, categories, kinds, route))
+        groups.append(Group(tuple(members), weights, vehicles, tags, categories, kinds, route, tuple(tenure)))
     return groups
+
+
+def _turn_over(
+    people: People, rng: np.random.Generator, r: random.Random, members: list[int], share: float, *,
+    start: date, home: int, group: int, origin: int,
+) -> tuple[list[int], list[tuple[float, float]]]:
+    """Some members leave part-way through; each is replaced by a newcomer from the same town."""
+    tenure = [(0.0, 1.0)] * len(members)
+    leaving = [i for i in range(len(members)) if r.random() < share]
+    if not leaving:
+        return members, tenure
+    joined = add_people(people, rng, r, n=len(leaving), start=start, towns=[home] * len(leaving), group=group,
+                        origin=origin, male_share=0.8, pnc_share=0.8)
+    for i, newcomer in zip(leaving, joined, strict=True):
+        when = r.uniform(0.25, 0.75)
+        tenure[i] = (0.0, when)
+        members = [*members, newcomer]
+        tenure.append((when, 1.0))
+    return members, tenure
+
+
+def _maybe_cloned(fleet: Fleet, r: random.Random, vehicle: int, group: int, share: float) -> int:
+    """A group's vehicle, or (with chance ``share``) another car on a plate copied from a vehicle
+    already on the road: the original keeps being seen with its own owner, the clone with the group."""
+    if r.random() >= share or len(fleet) < 2:
+        return vehicle
+    donors = [v for v in range(len(fleet) - 1) if fleet.group[v] != group]
+    if not donors:
+        return vehicle
+    return fleet.clone(r, donors[r.randrange(len(donors))], group)

@@ -200,16 +200,17 @@ def mention(
     named: bool,
     day_ordinal: int,
     seed: int,
+    noise: float = 1.0,
 ) -> dict[str, Any]:
     """One person as a report describes them: named (with noise) or description only."""
     m: dict[str, Any] = {"person_ref": ref, "role": "suspect" if r.random() < 0.95 else "associate"}
     age = (day_ordinal - people.dob[p]) / 365.25
     if named:
-        m["name"], listed = reported_name(r, people, p, police)
+        m["name"], listed = reported_name(r, people, p, police, noise)
         if listed:
             m["aliases"] = listed
         if r.random() < (0.75 if police else 0.32):
-            m["dob"] = reported_dob(r, people.dob[p])
+            m["dob"] = reported_dob(r, people.dob[p], noise)
         if r.random() < 0.45:
             m["age_min"], m["age_max"] = age_range(r, age)
     elif r.random() < 0.85:
@@ -250,9 +251,9 @@ def home_address(people: People, p: int, seed: int) -> tuple[str, str]:
     )
 
 
-def vehicle(r: random.Random, fleet: Fleet, v: int) -> dict[str, Any]:
+def vehicle(r: random.Random, fleet: Fleet, v: int, noise: float = 1.0) -> dict[str, Any]:
     """A vehicle as reported: the plate as read, make/model/colour mostly given."""
-    text, partial = vrm_as_read(r, fleet.vrm[v])
+    text, partial = vrm_as_read(r, fleet.vrm[v], noise)
     out: dict[str, Any] = {"vrm": text}
     if partial:
         out["partial"] = True

@@ -122,23 +122,24 @@ def build_skeleton(
     groups: list[Group],
     group_incidents: list[int],
     stores: Stores,
+    roam_km: float = 35.0,
 ) -> Skeleton:
-    """Every incident's time, store, offence and offenders."""
+    """Every incident's time, store, offence and offenders (lone offenders roam ``roam_km``)."""
     b = _Builder(r, start, days)
     near_cache: dict[int, tuple[list[int], list[float]] | None] = {}
     for p, k in zip(lone, counts, strict=True):
-        _lone(b, p, k, people, stores, near_cache)
+        _lone(b, p, k, people, stores, near_cache, roam_km)
     for g, (group, k) in enumerate(zip(groups, group_incidents, strict=True)):
         _group(b, g, group, k, stores)
     return b.build()
 
 
 def _near_pool(
-    stores: Stores, town: int, cache: dict[int, tuple[list[int], list[float]] | None]
+    stores: Stores, town: int, cache: dict[int, tuple[list[int], list[float]] | None], km: float
 ) -> tuple[list[int], list[float]] | None:
-    """Stores of the towns within 35 km of a town: where a local offender goes now and then."""
+    """Stores of the towns within ``km`` of a town: where a local offender goes now and then."""
     if town not in cache:
-        near = [t for t in towns_near(town, 35.0) if t in stores.by_town]
+        near = [t for t in towns_near(town, km) if t in stores.by_town]
         cache[town] = make_pool(near, [stores.by_town[t][1][-1] for t in near]) if near else None
     return cache[town]
 
@@ -150,12 +151,13 @@ def _lone(
     people: People,
     stores: Stores,
     near_cache: dict[int, tuple[list[int], list[float]] | None],
+    roam_km: float,
 ) -> None:
     """A lone offender's ``k`` incidents: near home, a prolific one mostly at favourite stores."""
     r = b.r
     home = people.town[p]
     home_pool = stores.by_town[home]
-    near = _near_pool(stores, home, near_cache)
+    near = _near_pool(stores, home, near_cache, roam_km)
     station = stores.station_near_town.get(home)
     car = people.car.get(p, -1)
     favourites: list[int] = []
@@ -186,8 +188,6 @@ def _group(b: _Builder, g: int, group: Group, k: int, stores: Stores) -> None:
     """A group's ``k`` incidents in sprees: 3-12 stores over a day or a few, along a leg of
     their route, at the kinds of store that sell what they want, in one of their vehicles."""
     r = b.r
-    size = len(group.members)
-    weights = list(accumulate(group.member_weights))
     active = max(60, int(b.days * r.uniform(0.5, 1.0)))
     active_from = r.randrange(max(1, b.days - active + 1))
     remaining = k
@@ -202,6 +202,8 @@ def _group(b: _Builder, g: int, group: Group, k: int, stores: Stores) -> None:
         spree_days = 1 + n // 5
         day0 = min(b.days - 1, active_from + r.randrange(active))
         vehicle = group.vehicles[0] if r.random() < 0.7 else group.vehicles[r.randrange(len(group.vehicles))]
+        who = group.active((day0 - active_from) / active)  # who is in the group at this time
+        weights = list(accumulate(group.member_weights[i] for i in who))
         clock = -1
         last_day = -1
         for i in range(n):
@@ -220,10 +222,10 @@ def _group(b: _Builder, g: int, group: Group, k: int, stores: Stores) -> None:
             )  # a force without stores (tiny scenarios)
             offence = bisect(_GROUP_OFFENCE_CUM, r.random() * _GROUP_OFFENCE_CUM[-1])
             seconds = r.randrange(3600, 4 * 3600) if offence == BURGLARY else clock
-            present = min(size, 2 + bisect(_MEMBERS_CUM, r.random() * _MEMBERS_CUM[-1]))
+            present = min(len(who), 2 + bisect(_MEMBERS_CUM, r.random() * _MEMBERS_CUM[-1]))
             chosen: list[int] = []
             while len(chosen) < present:
-                m = group.members[bisect(weights, r.random() * weights[-1])]
+                m = group.members[who[bisect(weights, r.random() * weights[-1])]]
                 if m not in chosen:
                     chosen.append(m)
             b.add(

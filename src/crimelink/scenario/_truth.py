@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ import numpy as np
 from crimelink.domain.forces import all_forces
 from crimelink.scenario._catalogue import CHAINS
 from crimelink.scenario._population import Fleet, Group, People
+from crimelink.scenario._settings import ScenarioSettings
 from crimelink.scenario._stores import Stores
 from crimelink.scenario._timeline import Skeleton
 
@@ -46,6 +47,7 @@ class World:
     start: date
     days: int
     seed: int
+    settings: ScenarioSettings = field(default_factory=ScenarioSettings)
 
     def person_counts(self) -> list[int]:
         """Incidents each person took part in (present, whether mentioned or not)."""

@@ -56,9 +56,13 @@ class _Reporter:
             f"S-{person_id(p)}" if people.group[p] < 0 and self.counts[p] >= 3 else "" for p in range(len(people))
         ]
         # How likely a retailer's report names someone: staff get to know prolific offenders.
+        factor = world.settings.named_factor
+        self.noise = world.settings.noise
         self.named_base = [
-            0.36 if people.group[p] >= 0 else 0.28 + 0.35 * min(1.0, self.counts[p] / 40) for p in range(len(people))
+            min(0.97, factor * (0.36 if people.group[p] >= 0 else 0.28 + 0.35 * min(1.0, self.counts[p] / 40)))
+            for p in range(len(people))
         ]
+        self.named_police = min(0.97, 0.72 * factor)
         self.habits: dict[int, tuple[str, ...]] = {}
         self.dates, self.offsets = rec.day_strings(world.start, world.days)
         self.numbers: dict[str, int] = {}
@@ -155,10 +159,10 @@ class _Reporter:
         day = self.start_ordinal + t // 86400
         persons: list[dict[str, Any]] = []
         for k, p in enumerate(mentioned, start=1):
-            named = r.random() < (0.72 if police else self.named_base[p])
+            named = r.random() < (self.named_police if police else self.named_base[p])
             mention = rec.mention(
                 r, people, p, f"P{k}", police=police, named=named, day_ordinal=day,
-                seed=self.world.seed,
+                seed=self.world.seed, noise=self.noise,
             )  # fmt: skip
             persons.append(mention)
             self.persons_out.writerow((submitter, ref, f"P{k}", person_id(p), group_id(g)))
@@ -174,7 +178,7 @@ class _Reporter:
             seen.append(fleet.add(r))
         vehicles: list[dict[str, Any]] = []
         for v in seen:
-            vehicles.append(rec.vehicle(r, fleet, v))
+            vehicles.append(rec.vehicle(r, fleet, v, self.noise))
             row = (submitter, ref, vehicles[-1]["vrm"], vehicle_id(v), fleet.vrm[v])
             self.vehicles_out.writerow(row)
         return vehicles

@@ -6,6 +6,7 @@ Cambridge Crime Harm Index, RFG of an offender, MoRiLE of a group or referral), 
 pipeline. Every score keeps its parts, so that an analyst can defend a decision.
 """
 
+from crimelink.triage.explain import offender_priority_words
 from crimelink.triage.priority import PrioritySettings, prioritise_groups, prioritise_offenders
 
-__all__ = ["PrioritySettings", "prioritise_groups", "prioritise_offenders"]
+__all__ = ["PrioritySettings", "offender_priority_words", "prioritise_groups", "prioritise_offenders"]

@@ -7,12 +7,13 @@ Three transparent measures, each a ``Score`` whose ``parts`` show every number i
   days for threats, assault, injury and a weapon, plus the value taken as days of minimum-wage
   work. ``harm = offence + threats + assault + injury + weapon + value_gbp / gbp_per_day``.
 - **RFG of an offender** (recency, frequency, gravity), over a lookback window:
-  ``recency × (gravity_weight × harm days + frequency_weight × incidents)``, recency falling
-  from 1 towards ``recency_floor``, halving the distance every ``recency_half_life_days`` since
-  the last incident. The floor is what keeps a prolific offender who has gone quiet for a few
-  months above an occasional one seen last week: an evaluation on unseen scenarios found a
-  96-incident offender at rank 894 under pure decay, where a plain incident count ranked him
-  near the top.
+  ``recency × frequency_weight × (incidents + gravity_weight × min(incidents, harm days / gravity_unit_days))``,
+  recency falling from 1 towards ``recency_floor``, halving the distance every ``recency_half_life_days``
+  since the last incident. How often someone offends leads; harm can at most double it (a year in
+  custody's worth of harm days is one more incident's worth, never more than one per incident).
+  An evaluation on unseen scenarios found raw harm days letting single armed robberies fill
+  half of the top 50, and any recency decay burying prolific offenders who had gone quiet, so
+  decay is off by default (the lookback window is what makes the score "now").
 - **MoRiLE** for a group (or any set of incidents): harm level × likelihood level (each 1-5,
   from thresholds) × the partnership's position (capability: share of people named; capacity:
   whether an open operation already works it). Confidence is reported beside it, not multiplied.
@@ -73,6 +74,7 @@ class HarmWeights:
     recency_half_life_days: float
     recency_floor: float
     lookback_days: float
+    gravity_unit_days: float
     frequency_weight: float
     gravity_weight: float
     harm_thresholds: tuple[float, ...]
@@ -171,6 +173,7 @@ def load_weights(path: Path | None = None) -> HarmWeights:
         recency_half_life_days=_number(rfg, "recency_half_life_days", "rfg") or 1.0,
         recency_floor=min(_number(rfg, "recency_floor", "rfg"), 1.0) if "recency_floor" in rfg else 0.0,
         lookback_days=_number(rfg, "lookback_days", "rfg"),
+        gravity_unit_days=_number(rfg, "gravity_unit_days", "rfg") or 365.0 if "gravity_unit_days" in rfg else 365.0,
         frequency_weight=_number(rfg, "frequency_weight", "rfg"),
         gravity_weight=_number(rfg, "gravity_weight", "rfg"),
         harm_thresholds=_thresholds(matrix, "harm_thresholds"),
@@ -236,7 +239,7 @@ def offender_rfg(incidents: Sequence[IncidentFacts], *, as_of: datetime, weights
     recency = (w.recency_floor + (1.0 - w.recency_floor) * 0.5 ** (days_since / w.recency_half_life_days)
                if days_since is not None else 0.0)
     gravity = sum(incident_harm(i, weights=w).value for i in window)
-    from_gravity = recency * w.gravity_weight * gravity
+    from_gravity = recency * w.frequency_weight * w.gravity_weight * min(len(window), gravity / w.gravity_unit_days)
     from_frequency = recency * w.frequency_weight * len(window)
     return Score(
         round(from_gravity + from_frequency, 3),
@@ -248,6 +251,7 @@ def offender_rfg(incidents: Sequence[IncidentFacts], *, as_of: datetime, weights
             "frequency_weight": w.frequency_weight,
             "gravity_days": round(gravity, 3),
             "gravity_weight": w.gravity_weight,
+            "gravity_unit_days": w.gravity_unit_days,
             "score_from_gravity": round(from_gravity, 3),
             "score_from_frequency": round(from_frequency, 3),
         },

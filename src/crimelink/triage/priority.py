@@ -5,7 +5,8 @@ same arithmetic as ``crimelink.triage.harm.offender_rfg`` and ``group_morile`` (
 time, used by casework) on whole frames with numpy. Tests hold the two to the same numbers, so an
 offender's stored score and the score a referral shows for them agree.
 
-- Offender: ``recency × (gravity_weight × harm days + frequency_weight × incidents)`` over the
+- Offender: ``recency × frequency_weight × (incidents + gravity_weight × min(incidents, harm days /
+  gravity_unit_days))`` over the
   lookback; the parts ``score_from_gravity`` and ``score_from_frequency`` add up to the score.
 - Group: MoRiLE ``harm level × likelihood level × capability × capacity`` over its members'
   distinct incidents; capability from the share of members named, capacity halved when an open
@@ -39,7 +40,8 @@ class PrioritySettings:
     """How the scores are made, stored with each analysis run (the weights in force included)."""
 
     method: str = (
-        "offenders: RFG = recency x (gravity x CCHI harm days + frequency x incidents) over the lookback; "
+        "offenders: RFG = recency x frequency weight x (incidents + gravity x min(incidents, CCHI harm days / unit)) "
+        "over the lookback; "
         "groups: MoRiLE = harm level x likelihood level x capability x capacity"
     )
     weights: HarmWeights = field(default_factory=default_weights)
@@ -115,7 +117,8 @@ def prioritise_offenders(
     known = ~np.isnan(window.days_since)
     recency = np.where(known, w.recency_floor + (1.0 - w.recency_floor)
                        * np.power(0.5, np.nan_to_num(window.days_since) / w.recency_half_life_days), 0.0)
-    gravity = recency * w.gravity_weight * window.harm_days
+    severity = np.minimum(window.frequency, window.harm_days / w.gravity_unit_days)
+    gravity = recency * w.frequency_weight * w.gravity_weight * severity
     frequency = recency * w.frequency_weight * window.frequency
     score = np.round(gravity + frequency, 3)
     parts = [
@@ -127,11 +130,12 @@ def prioritise_offenders(
             "frequency_weight": w.frequency_weight,
             "gravity_days": round(float(h), 3),
             "gravity_weight": w.gravity_weight,
+            "gravity_unit_days": w.gravity_unit_days,
             "score_from_gravity": round(float(g), 3),
             "score_from_frequency": round(float(f), 3),
         }
         for d, k, r, n, h, g, f in zip(
-            window.days_since, known, recency, window.frequency, window.harm_days, gravity, frequency, strict=True
+            window.days_since, known, recency, window.frequency, window.harm_days, gravity, frequency, strict=True,
         )
     ]
     return _ranked(ids, score, window.harm_days, parts, "offender_id")

@@ -38,6 +38,8 @@ from crimelink.store.models import (
     VehicleLink,
     VehicleMention,
 )
+from crimelink.triage import offender_priority_words
+from crimelink.web.services.clones import PossibleClone, describe, possible_clone
 
 SHOWN_INCIDENTS = 500  # a profile lists at most this many incidents, latest first
 SHOWN_DESCRIPTIONS = 5
@@ -66,6 +68,7 @@ class Priority(BaseModel):
     score: float
     rank: int | None
     parts: dict[str, Any]
+    words: str = ""  # why it stands where it does, in plain English (offenders)
 
 
 class Ref(BaseModel):
@@ -107,6 +110,9 @@ class VehicleProfile(BaseModel):
     partial_view: bool
     incidents: list[ProfileIncident]
     offenders: list[Ref]
+    # The plate is seen on other cars too, as far as the viewer's reports show (see ``clone``).
+    possible_clone: bool = False
+    clone: PossibleClone | None = None  # the cars on the plate and the sightings that show them
 
 
 def profile_incidents(*, db_session: Session, viewer: Viewer, incident_ids: Select[int]) -> list[ProfileIncident]:
@@ -148,7 +154,7 @@ def force_shares(incidents: list[ProfileIncident]) -> list[ForceShare]:
 
 
 def vehicle_description(vehicle: Vehicle | VehicleMention) -> str:
-    return " ".join(p for p in (vehicle.colour, vehicle.make, vehicle.model) if p) or "no description"
+    return describe(vehicle.colour, vehicle.make, vehicle.model)
 
 
 def _mentions_of(offender_id: int) -> Select[int]:
@@ -227,6 +233,7 @@ def offender_profile(*, db_session: Session, viewer: Viewer, offender_id: int) -
             score=offender.priority_score,
             rank=offender.priority_rank,
             parts=dict(offender.priority_parts or {}),
+            words=offender_priority_words(offender.priority_parts or {}, rank=offender.priority_rank),
         )
         if viewer.sees_whole_profiles
         else None,
@@ -234,7 +241,8 @@ def offender_profile(*, db_session: Session, viewer: Viewer, offender_id: int) -
 
 
 def vehicle_profile(*, db_session: Session, viewer: Viewer, vehicle_id: int) -> VehicleProfile:
-    """A vehicle, the incidents it was seen in, and the offenders seen with it."""
+    """A vehicle, the incidents it was seen in, the offenders seen with it, and the other cars
+    its plate was seen on when it may be cloned."""
     vehicle = db_session.scalar(select(Vehicle).where(Vehicle.id == vehicle_id, vehicle_filter(viewer)))
     if vehicle is None:
         raise NotFound("no such vehicle", vehicle_id=vehicle_id)
@@ -256,6 +264,7 @@ def vehicle_profile(*, db_session: Session, viewer: Viewer, vehicle_id: int) -> 
         )
         .order_by(Offender.display_name)
     ).all()
+    clone = possible_clone(db_session=db_session, viewer=viewer, vehicle=vehicle)
     return VehicleProfile(
         id=vehicle.id,
         vrm=vehicle.vrm,
@@ -263,4 +272,6 @@ def vehicle_profile(*, db_session: Session, viewer: Viewer, vehicle_id: int) -> 
         partial_view=not viewer.sees_whole_profiles,
         incidents=incidents,
         offenders=[Ref(id=i, label=name) for i, name in offenders],
+        possible_clone=clone is not None,
+        clone=clone,
     )
