@@ -81,6 +81,12 @@ class Description:
         """How many of make, model and colour agree (0 when nothing can be compared)."""
         if self.contradicts(other):
             return 0
+        return self.agreements(other)
+
+    def agreements(self, other: Description) -> int:
+        """How many of make, model and colour agree, whatever the rest says: which of several
+        cars that all differ somewhere a read is closest to (a Ford Fiesta read is nearer a Ford
+        Focus than a Volkswagen Golf)."""
         return (
             int(bool(self.make and self.make == other.make))
             + int(bool(self.model and self.model == other.model))

@@ -1,22 +1,29 @@
 """Resolving vehicle mentions into vehicles: which reads are the same registration mark.
 
-Three steps, each leaving its reason on the link:
+Four steps, each leaving its reason on the link:
 
 1. **Same mark.** Mentions with the same normalised mark (``vrm_normalised``: upper case, no
    spaces) are one vehicle, so "ab12 cde" and "AB 12CDE" meet.
-2. **Misreads.** Marks that differ only in characters witnesses and cameras confuse (0/O, 1/I,
+2. **Cloned plates.** A mark whose reads consistently describe different cars
+   (a red Ford Focus seen four times, a black VW Golf three times) is one vehicle per car, each
+   flagged ``possible_clone`` with the mark as its ``clone_group``
+   (:mod:`crimelink.resolve.clones`: make and model first, colour second, each car needing
+   ``min_clone_sightings`` reads; one odd read is a witness's slip and splits nothing).
+3. **Misreads.** Marks that differ only in characters witnesses and cameras confuse (0/O, 1/I,
    5/S, 8/B, 2/Z, 6/G...: the same ``fuzzy_key``) are one vehicle when the plate itself says
    which read is the true one: a misread nearly always breaks the format (a digit where the
    format has a letter), so a read that is not ``plausible`` joins the one plausible mark of its
    fuzzy key. Where two plausible marks share a fuzzy key, make, model and colour must pick one
    (:mod:`crimelink.resolve.vehicle_evidence`); where none is plausible, the reads join the one
    reported most often. A contradicting description (another make or model) keeps a read apart.
-   Two plausible marks never merge with each other: they are two plates.
-3. **Partial reads** ("AB12C?E") join the known vehicle they could be
+   Two plausible marks never merge with each other: they are two plates. A misread of a cloned
+   mark joins the mark (its reads describe no one car), then the car its description is closest to.
+4. **Partial reads** ("AB12C?E") join the known vehicle they could be
    (``RegistrationMark.could_be``, misreads forgiven), when only one vehicle fits, or when only
    one of those that fit has a description that supports the read's and none contradicts.
    Otherwise, and for a read with fewer than ``min_known_characters`` known, the read is a
-   vehicle of its own: guessing between two cars is worse than leaving the read apart.
+   vehicle of its own: guessing between two cars is worse than leaving the read apart. The cars
+   on a cloned mark are candidates of their own, so the description picks one or none.
 
 An unreadable mark is a vehicle of its own. The frames going in and out keep their shape.
 """
@@ -32,6 +39,7 @@ import pandas as pd
 
 from crimelink.domain.registration import RegistrationMark, fold
 from crimelink.errors import InvalidValue
+from crimelink.resolve.clones import CloneSplit, clone_key, find_clones, mark_of
 from crimelink.resolve.vehicle_evidence import Description
 
 __all__ = ["VEHICLE_MENTION_COLUMNS", "VehicleResolution", "VehicleSettings", "resolve_vehicles"]
@@ -64,11 +72,15 @@ class VehicleSettings:
     """How vehicles are resolved; stored with each analysis run."""
 
     method: str = (
-        "same normalised mark; misreads (same fuzzy key) join the plausible mark; a partial read joins "
-        "the single vehicle it fits, make/model/colour deciding between several"
+        "same normalised mark, split where its reads consistently describe different cars (possible "
+        "clone); misreads (same fuzzy key) join the plausible mark; a partial read joins the single "
+        "vehicle it fits, make/model/colour deciding between several"
     )
     # A read with fewer known characters fits too many marks to mean anything.
     min_known_characters: int = 4
+    # Reads a second car on one mark needs before it is taken for a cloned plate: fewer is a
+    # witness's slip (one "blue" among "red" sightings), not a second car.
+    min_clone_sightings: int = 2
 
 
 @dataclass(frozen=True)
@@ -76,7 +88,9 @@ class VehicleResolution:
     """``links``: mention_id, vehicle_id, reason (one row per mention).
 
     ``vehicles``: vehicle_id, vrm (normalised; None when only partial), make, model, colour,
-    vrm_fuzzy (the mark with confusable characters folded, for matching misreads later).
+    vrm_fuzzy (the mark with confusable characters folded, for matching misreads later),
+    possible_clone (the mark was split: more than one car wears it) and clone_group (that mark,
+    shared by every vehicle split from it; None otherwise). Column names are the store's.
     """
 
     links: pd.DataFrame
@@ -97,13 +111,16 @@ def resolve_vehicles(mentions: pd.DataFrame, *, settings: VehicleSettings | None
     )
     reads = m[full]
     counts = reads["vrm_normalised"].value_counts()
+    clones = find_clones(reads, min_sightings=settings.min_clone_sightings)
     described = _descriptions(reads, "vrm_normalised")
+    described.update(dict.fromkeys(clones, Description()))  # a cloned mark describes no one car
     joined = join_misreads(list(counts.index), described, counts.to_dict())
     cluster = m["vrm_normalised"].where(full, None).astype(object)
     reason = pd.Series(np.where(full, SAME_MARK, UNREADABLE), index=m.index, dtype=object)
     for position, key in zip(np.flatnonzero(full), reads["vrm_normalised"], strict=True):
         if key in joined:
             cluster.iat[position], reason.iat[position] = joined[key]
+    _split_clones(m, cluster, reason, clones)
     _fit_partials(m, partial, cluster, reason, settings)
     alone = cluster.isna()
     reason[alone & partial] = PARTIAL_ALONE
@@ -113,7 +130,7 @@ def resolve_vehicles(mentions: pd.DataFrame, *, settings: VehicleSettings | None
     m["vehicle_id"] = np.searchsorted(order, first.to_numpy()) + 1
     m["cluster"] = cluster
     links = pd.DataFrame({"mention_id": m["mention_id"], "vehicle_id": m["vehicle_id"], "reason": reason.to_numpy()})
-    return VehicleResolution(links=links, vehicles=_vehicles(m))
+    return VehicleResolution(links=links, vehicles=_vehicles(m, set(clones)))
 
 
 def join_misreads(
@@ -183,43 +200,76 @@ def _descriptions(m: pd.DataFrame, by: str) -> dict[str, Description]:
     return {key: Description.of(*(modes[column].get(key) for column in _DESCRIPTION)) for key in pd.unique(m[by])}
 
 
+def _split_clones(m: pd.DataFrame, cluster: pd.Series, reason: pd.Series, clones: dict[str, CloneSplit]) -> None:
+    """Put each read of a cloned mark with its car (the module's step 2): the mark's own reads
+    where the split placed them, with the other car(s) named in the reason; a misread joined to
+    the mark with the car its own description is closest to (its misread reason kept)."""
+    if not clones:
+        return
+    for position in np.flatnonzero(cluster.isin(list(clones)).to_numpy()):
+        mark = str(cluster.iat[position])
+        split = clones[mark]
+        car = split.car_of.get(int(m.at[position, "mention_id"]))
+        if car is None:
+            car = split.closest(_read(m, int(position)))
+        else:
+            reason.iat[position] = split.reason(car)
+        cluster.iat[position] = clone_key(mark, car)
+
+
+def _read(m: pd.DataFrame, position: int) -> Description:
+    """What one mention says the car looks like."""
+    return Description.of(*(_text(m.at[position, column]) for column in _DESCRIPTION))
+
+
+def _text(value: object) -> str | None:
+    return None if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+
+
 def _fit_partials(
     m: pd.DataFrame, partial: np.ndarray, cluster: pd.Series, reason: pd.Series, settings: VehicleSettings
 ) -> None:
-    """Put each partial read with the one known vehicle it fits (see the module's step 3)."""
+    """Put each partial read with the one known vehicle it fits (see the module's step 4)."""
     full = cluster.notna().to_numpy()
     keys = m.loc[full, "vrm_normalised"].to_numpy()
-    vehicle_of = dict(zip(keys, cluster[full], strict=True))
+    vehicles_of: dict[str, set[str]] = defaultdict(set)  # a cloned mark is several vehicles
+    for key, vehicle in zip(keys, cluster[full], strict=True):
+        vehicles_of[key].add(vehicle)
     known = pd.unique(keys)
     index = _KeyIndex([str(k) for k in known])
     described = _descriptions(m[full].assign(cluster=cluster[full]), "cluster")
     for position in np.flatnonzero(partial):
         pattern = m.at[position, "vrm_pattern"]
         fitting = index.fits(pattern, settings.min_known_characters)
-        vehicles = sorted({vehicle_of[key] for key in fitting})
+        vehicles = sorted({vehicle for key in fitting for vehicle in vehicles_of[key]})
         if not vehicles:
             continue
-        read = Description.of(*(m.at[position, column] for column in _DESCRIPTION))
+        read = _read(m, int(position))
         chosen = choose(read, [(v, described[v]) for v in vehicles])
         if chosen is None:
             continue
         cluster.iat[position] = chosen
+        mark = mark_of(chosen)
         if len(vehicles) == 1:
-            reason.iat[position] = PARTIAL_FITS.format(read=pattern, mark=chosen)
+            reason.iat[position] = PARTIAL_FITS.format(read=pattern, mark=mark)
         else:
             words = read.agreeing(described[chosen])
-            reason.iat[position] = PARTIAL_DESCRIBED.format(read=pattern, mark=chosen, n=len(vehicles), words=words)
+            reason.iat[position] = PARTIAL_DESCRIBED.format(read=pattern, mark=mark, n=len(vehicles), words=words)
 
 
-def _vehicles(m: pd.DataFrame) -> pd.DataFrame:
-    """One row per vehicle: its mark and its most often reported make, model and colour."""
+def _vehicles(m: pd.DataFrame, cloned: set[str]) -> pd.DataFrame:
+    """One row per vehicle: its mark, its most often reported make, model and colour, and
+    whether its mark is one of the ``cloned`` ones."""
     ids = pd.Index(np.unique(m["vehicle_id"].to_numpy()), name="vehicle_id")
-    marks = m.drop_duplicates("vehicle_id").set_index("vehicle_id")["cluster"].reindex(ids)
-    frame = {"vehicle_id": ids.to_numpy(), "vrm": marks.where(~marks.str.startswith("#"), None)}
+    keys = m.drop_duplicates("vehicle_id").set_index("vehicle_id")["cluster"].reindex(ids)
+    marks = [None if key.startswith("#") else mark_of(key) for key in keys]
+    frame = {"vehicle_id": ids.to_numpy(), "vrm": np.array(marks, dtype=object)}
     for column in _DESCRIPTION:
         frame[column] = _mode(m, column).reindex(ids).to_numpy()
-    frame["vrm"] = frame["vrm"].to_numpy()
-    frame["vrm_fuzzy"] = np.array([fold(v) if isinstance(v, str) else None for v in frame["vrm"]], dtype=object)
+    frame["vrm_fuzzy"] = np.array([fold(v) if v is not None else None for v in marks], dtype=object)
+    groups = np.array([v if v in cloned else None for v in marks], dtype=object)
+    frame["possible_clone"] = np.array([g is not None for g in groups], dtype=bool)
+    frame["clone_group"] = groups
     return pd.DataFrame(frame)
 
 

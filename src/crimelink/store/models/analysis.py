@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crimelink.store.models.base import Base, BigId, Id, utcnow
@@ -118,6 +118,11 @@ class Vehicle(Base):
     mentions: Mapped[int] = mapped_column(Integer, default=0)
     incidents: Mapped[int] = mapped_column(Integer, default=0)
     forces: Mapped[int] = mapped_column(Integer, default=0)
+    # The mark was seen on cars whose descriptions consistently disagree, and split into one
+    # vehicle per car (crimelink.resolve.clones); the links' reasons say which car each read is.
+    possible_clone: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # That mark, on every vehicle split from it: the page finds the other car(s) by it.
+    clone_group: Mapped[str | None] = mapped_column(String(16), index=True)
 
 
 class VehicleLink(Base):
