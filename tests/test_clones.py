@@ -62,6 +62,17 @@ def test_one_misread_description_among_consistent_sightings_splits_nothing(odd: 
     assert set(links["reason"]) == {"same registration mark"}
 
 
+def test_a_car_of_another_make_seen_once_on_the_plate_is_another_vehicle() -> None:
+    """A witness misreads a colour, not a maker: a Peugeot 208 among Mini Cooper sightings is
+    the car whose plate was copied, even if it was seen only once."""
+    peugeot = {"make": "Peugeot", "model": "208", "colour": "red"}
+    mini = {"make": "Mini", "model": "Cooper", "colour": "blue"}
+    links, vehicles = resolved(("PN17 GJT", peugeot), *[("PN17GJT", mini)] * 5, "PN17 GJT")
+    assert links["vehicle_id"].nunique() == 2
+    assert links.at[0, "vehicle_id"] != links.at[1, "vehicle_id"] == links.at[6, "vehicle_id"]
+    assert vehicles["possible_clone"].all()
+
+
 def test_an_undescribed_sighting_joins_the_most_seen_car_and_makes_no_third_vehicle() -> None:
     links, vehicles = resolved(*[("KM19 TXA", FOCUS)] * 3, "KM19 TXA", *[("KM19 TXA", GOLF)] * 2, "KM19TXA")
     assert links["vehicle_id"].nunique() == len(vehicles) == 2
@@ -93,7 +104,7 @@ def test_the_sightings_each_car_needs_is_a_setting() -> None:
     assert stricter.links["vehicle_id"].nunique() == 1
 
 
-def test_a_partial_read_of_a_cloned_plate_takes_the_car_its_description_fits_or_stays_alone() -> None:
+def test_a_partial_read_of_a_cloned_plate_takes_the_car_its_description_fits_or_the_most_seen() -> None:
     links, _ = resolved(*[("KM19 TXA", FOCUS)] * 3, *[("KM19 TXA", GOLF)] * 2,
                         ("KM19 TX?", {"make": "VW", "model": "Golf"}), "KM19 T?A")  # fmt: skip
     golf = links["vehicle_id"].iloc[3]
@@ -101,8 +112,12 @@ def test_a_partial_read_of_a_cloned_plate_takes_the_car_its_description_fits_or_
     assert links.at[5, "reason"] == (
         "partial read KM19TX? fits KM19TXA: of the 2 known vehicles it could be, only this one's make, model agree"
     )
-    assert links.at[6, "vehicle_id"] not in set(links["vehicle_id"].iloc[:5])  # no description: which car?
-    assert links.at[6, "reason"] == "partial read: no single known mark fits"
+    assert links.at[6, "vehicle_id"] == links.at[0, "vehicle_id"]  # no description: as a full read would go
+    assert links.at[6, "reason"] == (
+        "partial read KM19T?A fits KM19TXA, a plate worn by more than one car: nothing in the read tells them apart, "
+        "so it goes with the car most seen on the plate")
+    links, _ = resolved(*[("KM19 TXA", FOCUS)] * 3, *[("KM19 TXA", GOLF)] * 2, ("KM19 T?A", {"colour": "green"}))
+    assert links.at[5, "reason"] == "partial read: no single known mark fits"  # contradicts both cars
 
 
 def test_a_misread_of_a_cloned_plate_joins_the_car_it_describes() -> None:

@@ -49,7 +49,7 @@ from crimelink.network import (
     routes,
     split_bridges,
 )
-from crimelink.network.series_groups import SeriesGroupSettings, series_groups
+from crimelink.network.series_groups import SeriesGroupSettings, one_series_per_group, series_groups
 from crimelink.pipeline_inputs import AnalysisInputs, load_inputs, snapshot
 from crimelink.resolve import (
     LinkageSettings,
@@ -228,7 +228,7 @@ def _conclude(
     named = identities.loc[identities["named"].astype(bool), "offender_id"]
     say("linking incidents")
     hubs = hub_vehicles(offenders=identities, appearances=appearances, sightings=sightings,
-                        settings=settings.groups)
+                        settings=settings.groups, incidents=incidents)
     splits = split_bridges(
         mentions=persons.links[["mention_id", "offender_id"]].merge(
             inputs.persons[["mention_id", "incident_id", "given_names", "family_name", "dob"]], on="mention_id"),
@@ -279,11 +279,13 @@ def _conclude(
         claimed=pd.concat([groups.members[["group_id", "offender_id"]], attributed[["group_id", "offender_id"]]])
         .merge(appearances[["offender_id", "incident_id"]], on="offender_id")[["incident_id", "offender_id"]],
         first_group_id=int(groups.groups["group_id"].max()) + 1 if len(groups.groups) else 1,
-        settings=settings.series_groups)
+        sightings=sightings, ignore_vehicles=hubs, settings=settings.series_groups)
     if len(unnamed_groups.groups):  # organised series no detected group holds: groups nobody has named
         groups = replace(groups, members=pd.concat([groups.members, unnamed_groups.members], ignore_index=True),
                          groups=pd.concat([groups.groups, unnamed_groups.groups], ignore_index=True))
         attributed = pd.concat([attributed, unnamed_groups.unidentified], ignore_index=True)
+        found = one_series_per_group(found, unnamed_groups.series, unnamed_groups.groups)
+        series = found.membership
     say("ranking key players")
     players = key_players(edges=groups.edges, members=groups.members, settings=settings.centrality)
     say("tracing routes")

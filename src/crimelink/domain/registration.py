@@ -32,8 +32,8 @@ class PlateFormat(StrEnum):
 
 # FIELD-NOTES: I and Q never appear in the letters; Z only in the last three.
 _CURRENT = re.compile(r"^[A-HJ-PR-Y]{2}[0-9]{2}[A-HJ-PR-Z]{3}$")
-_PREFIX = re.compile(r"^[A-HJ-NP-Y][0-9]{1,3}[A-HJ-PR-Y]{3}$")
-_SUFFIX = re.compile(r"^[A-HJ-PR-Y]{3}[0-9]{1,3}[A-HJ-NP-Y]$")
+_PREFIX = re.compile(r"^[A-HJ-NP-Y][1-9][0-9]{0,2}[A-HJ-PR-Y]{3}$")  # numbers 1-999: no leading zero
+_SUFFIX = re.compile(r"^[A-HJ-PR-Y]{3}[1-9][0-9]{0,2}[A-HJ-NP-Y]$")
 _NORTHERN_IRELAND = re.compile(r"^[A-Z]{1,2}[IZ][0-9]{1,4}$")
 _DATELESS = re.compile(r"^([A-Z]{1,3}[0-9]{1,4}|[0-9]{1,4}[A-Z]{1,3})$")
 _STRIP = re.compile(r"[\s\-.·]+")

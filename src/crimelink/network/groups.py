@@ -84,6 +84,8 @@ class GroupSettings:
     seed: int = 42
     hub_components: int = 4
     hub_share: float = 0.75
+    spree_share: float = 0.5  # a vehicle this much seen within a day of its own other sightings is a gang's car
+    spree_hours: float = 24.0
     normalise_vehicles: bool = True
     max_vehicle_offenders: int = 400  # beyond this even a gang's car is not evidence of anything
 
@@ -145,11 +147,16 @@ def _named(offenders: pd.DataFrame, appearances: pd.DataFrame) -> pd.DataFrame:
 
 def hub_vehicles(
     *, offenders: pd.DataFrame, appearances: pd.DataFrame, sightings: pd.DataFrame,
-    settings: GroupSettings | None = None, max_offenders: int | None = None,
+    settings: GroupSettings | None = None, max_offenders: int | None = None, incidents: pd.DataFrame | None = None,
 ) -> set[int]:
     """Vehicles seen with many identified offenders who otherwise never offend together.
 
-    ``max_offenders`` (old interface) overrides ``settings.max_vehicle_offenders``.
+    Where most of a gang is masked, its members are rarely named together, and its own car
+    would look like a hub by that test alone. A gang's car works in sprees: when ``incidents``
+    (incident_id, occurred_at) are given, a vehicle with at least ``spree_share`` of its
+    sightings within ``spree_hours`` of another sighting of it is a gang's car, not a hub
+    (unless it passes ``max_vehicle_offenders``). ``max_offenders`` (old interface) overrides
+    ``settings.max_vehicle_offenders``.
     """
     settings = settings or GroupSettings()
     limit = settings.max_vehicle_offenders if max_offenders is None else max_offenders
@@ -164,11 +171,28 @@ def hub_vehicles(
     component = pd.Series(connected_components(ids.size, co), index=ids)
     stats = pairs.assign(component=pairs["offender_id"].map(component)).groupby("vehicle_id").agg(
         offenders=("offender_id", "nunique"), components=("component", "nunique"))
-    hub = (stats["offenders"] > limit) | (
-        (stats["components"] > settings.hub_components)
-        & (stats["components"] >= settings.hub_share * stats["offenders"])
-    )
+    scattered = (stats["components"] > settings.hub_components) & (
+        stats["components"] >= settings.hub_share * stats["offenders"])
+    if incidents is not None and scattered.any():
+        scattered &= ~stats.index.isin(_spree_cars(sightings[sightings["vehicle_id"].isin(stats.index[scattered])],
+                                                   incidents, settings))
+    hub = (stats["offenders"] > limit) | scattered
     return {int(v) for v in stats.index[hub]}
+
+
+def _spree_cars(sightings: pd.DataFrame, incidents: pd.DataFrame, settings: GroupSettings) -> set[int]:
+    """Vehicles mostly seen within ``spree_hours`` of another of their own sightings."""
+    seen = sightings[["vehicle_id", "incident_id"]].drop_duplicates().merge(
+        incidents[["incident_id", "occurred_at"]], on="incident_id")
+    if seen.empty:
+        return set()
+    hours = pd.to_datetime(seen["occurred_at"]).astype("int64") / 3.6e12
+    seen = seen.assign(hours=hours.to_numpy()).sort_values(["vehicle_id", "hours"])
+    gap_before = seen.groupby("vehicle_id")["hours"].diff()
+    gap_after = -seen.groupby("vehicle_id")["hours"].diff(-1)
+    near = (gap_before <= settings.spree_hours) | (gap_after <= settings.spree_hours)
+    share = near.groupby(seen["vehicle_id"]).mean()
+    return {int(v) for v in share.index[share >= settings.spree_share]}
 
 
 def offender_graph(

@@ -13,9 +13,11 @@ say the car is (:mod:`crimelink.resolve.vehicle_evidence` compares them), and a 
   navy is blue; a colour of two families, "black/dark grey", joins them), and a different
   colour makes a second car only when each colour is reported ``min_sightings`` times or more.
   Where no read of the mark names a make or model, colour is all there is, and the same holds.
-* **Enough sightings.** Every group of at least ``min_sightings`` reads is a car. With fewer
-  than two cars the mark stays one vehicle: one odd read ("blue" among "red" Ford Focus
-  sightings, one Fiesta among Focuses) is a witness's slip, not a second car.
+* **Enough sightings.** Every group of at least ``min_sightings`` reads is a car, and so is a
+  group naming a make (and model) that no other read of the mark names: a Peugeot 208 among
+  Mini Cooper sightings is another car even if seen once. With fewer than two cars the mark
+  stays one vehicle: one odd read ("blue" among "red" Ford Focus sightings, one Fiesta among
+  Focuses) is a witness's slip, not a second car.
 * **The rest join the closest car.** Smaller groups, reads naming only a colour (where others
   name makes) and reads with no description at all join the car they do not contradict and
   agree with most; ties, and reads with no description, go to the most reported car.
@@ -160,7 +162,8 @@ def split_mark(
     ``mentions``, ``described`` and ``words``: each read's mention id, its description cleaned
     for comparing, and its make, model and colour as reported.
     """
-    groups = [g for g in _groups(described, min_sightings) if len(g) >= min_sightings]
+    found = _groups(described, min_sightings)
+    groups = [g for g in found if len(g) >= min_sightings or _another_make(g, described)]
     if len(groups) < 2:
         return None
     groups.sort(key=lambda g: (-len(g), g[0]))
@@ -172,6 +175,16 @@ def split_mark(
     counts = Counter(car_at)
     cars = tuple(Car(words=_words(*w), described=looks[car], sightings=counts[car]) for car, w in enumerate(said))
     return CloneSplit(cars=cars, car_of=dict(zip(mentions, car_at, strict=True)))
+
+
+def _another_make(group: Sequence[int], described: Sequence[Description]) -> bool:
+    """A group whose reads all name a make and model, the make no other read names: a car of
+    another maker is no witness's slip (a Peugeot 208 among Mini Cooper sightings), even seen once."""
+    makes = {described[i].make for i in group}
+    if len(makes) != 1 or not all(described[i].make and described[i].model for i in group):
+        return False
+    inside = set(group)
+    return all(d.make not in makes for i, d in enumerate(described) if i not in inside)
 
 
 def _groups(described: Sequence[Description], min_sightings: int) -> list[list[int]]:

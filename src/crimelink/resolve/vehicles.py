@@ -63,6 +63,10 @@ PARTIAL_DESCRIBED = (
     "partial read {read} fits {mark}: of the {n} known vehicles it could be, only this one's {words} agree"
 )
 PARTIAL_ALONE = "partial read: no single known mark fits"
+PARTIAL_CLONE = (
+    "partial read {read} fits {mark}, a plate worn by more than one car: nothing in the read tells them apart, "
+    "so it goes with the car most seen on the plate"
+)
 UNREADABLE = "unreadable mark"
 _DESCRIPTION = ("make", "model", "colour")
 
@@ -111,7 +115,10 @@ def resolve_vehicles(mentions: pd.DataFrame, *, settings: VehicleSettings | None
     )
     reads = m[full]
     counts = reads["vrm_normalised"].value_counts()
-    clones = find_clones(reads, min_sightings=settings.min_clone_sightings)
+    # a misread ("DOS7HLG") is no plate of its own: only plausible marks are split into cars,
+    # and misreads join their car through the mark they are taken to be
+    plausible = reads["vrm_normalised"].map({key: _plausible(key) for key in counts.index}).astype(bool)
+    clones = find_clones(reads[plausible.to_numpy()], min_sightings=settings.min_clone_sightings)
     described = _descriptions(reads, "vrm_normalised")
     described.update(dict.fromkeys(clones, Description()))  # a cloned mark describes no one car
     joined = join_misreads(list(counts.index), described, counts.to_dict())
@@ -238,6 +245,7 @@ def _fit_partials(
     known = pd.unique(keys)
     index = _KeyIndex([str(k) for k in known])
     described = _descriptions(m[full].assign(cluster=cluster[full]), "cluster")
+    seen = cluster[full].value_counts()  # full reads of each vehicle
     for position in np.flatnonzero(partial):
         pattern = m.at[position, "vrm_pattern"]
         fitting = index.fits(pattern, settings.min_known_characters)
@@ -246,6 +254,12 @@ def _fit_partials(
             continue
         read = _read(m, int(position))
         chosen = choose(read, [(v, described[v]) for v in vehicles])
+        if chosen is None and len(fitting) == 1 and len(vehicles) > 1:  # one cloned plate: as its own reads do
+            chosen = _most_seen(read, vehicles, described, seen)
+            if chosen is not None:
+                cluster.iat[position] = chosen
+                reason.iat[position] = PARTIAL_CLONE.format(read=pattern, mark=mark_of(chosen))
+            continue
         if chosen is None:
             continue
         cluster.iat[position] = chosen
@@ -255,6 +269,16 @@ def _fit_partials(
         else:
             words = read.agreeing(described[chosen])
             reason.iat[position] = PARTIAL_DESCRIBED.format(read=pattern, mark=mark, n=len(vehicles), words=words)
+
+
+def _most_seen(
+    read: Description, cars: Sequence[str], described: dict[str, Description], seen: pd.Series
+) -> str | None:
+    """Of the cars on one cloned plate, the most seen one the read does not contradict: where
+    nothing in a partial read tells the cars apart, it goes where an undescribed full read of
+    the plate would go."""
+    kept = [car for car in cars if not read.contradicts(described[car])]
+    return min(kept, key=lambda car: (-int(seen.get(car, 0)), car)) if kept else None
 
 
 def _vehicles(m: pd.DataFrame, cloned: set[str]) -> pd.DataFrame:

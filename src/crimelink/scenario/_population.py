@@ -358,7 +358,8 @@ def _maybe_cloned(fleet: Fleet, r: random.Random, vehicle: int, group: int, shar
     already on the road: the original keeps being seen with its own owner, the clone with the group."""
     if r.random() >= share or len(fleet) < 2:
         return vehicle
-    donors = [v for v in range(len(fleet) - 1) if fleet.group[v] != group]
-    if not donors:
+    donors = [v for v in range(len(fleet) - 1) if fleet.group[v] >= 0 and fleet.group[v] != group]
+    donors = donors or [v for v in range(len(fleet) - 1) if fleet.group[v] != group]
+    if not donors:  # another gang's car is seen often; a lone offender's, now and then
         return vehicle
     return fleet.clone(r, donors[r.randrange(len(donors))], group)
