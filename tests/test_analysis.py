@@ -258,7 +258,7 @@ def test_incidents_sharing_a_prolific_offender_are_a_series(
     assert (result.figures["series"], result.figures["incidents_in_series"]) == (1, 3)
 
 
-def test_a_recent_violent_offender_outranks_an_older_prolific_one_and_parts_add_up(
+def test_a_prolific_offender_outranks_a_one_off_violent_one_and_parts_add_up(
     store: StoreHandle, tmp_path: Path
 ) -> None:
     busy = person("P1", "Busy Bee", dob="1990-01-01")
@@ -274,17 +274,18 @@ def test_a_recent_violent_offender_outranks_an_older_prolific_one_and_parts_add_
                                      Offender.priority_score, Offender.priority_parts)
                               .order_by(Offender.priority_rank)).all()
         settings = conn.execute(select(AnalysisRun.settings).where(AnalysisRun.id == result.run_id)).scalar_one()
-    assert [name for name, *_ in ranked] == ["Violent VIC", "Busy BEE", "Quiet QUENTIN"]
+    assert [name for name, *_ in ranked] == ["Busy BEE", "Violent VIC", "Quiet QUENTIN"]
     assert [rank for _, rank, *_ in ranked] == [1, 2, 3]
-    for _, _, score, parts in ranked:  # RFG: recency x (gravity + frequency), each part shown
+    for _, _, score, parts in ranked:  # RFG: recency x frequency weight x (incidents + bounded harm), each part shown
         assert score == pytest.approx(parts["score_from_gravity"] + parts["score_from_frequency"], abs=0.002)
-        assert score == pytest.approx(parts["recency"] * (parts["gravity_weight"] * parts["gravity_days"]
-                                                          + parts["frequency_weight"] * parts["frequency"]), rel=1e-3)
-    vic, bee, quentin = (parts for *_, parts in ranked)
+        harm = min(parts["frequency"], parts["gravity_days"] / parts["gravity_unit_days"])
+        assert score == pytest.approx(parts["recency"] * parts["frequency_weight"] * (
+            parts["frequency"] + parts["gravity_weight"] * harm), rel=1e-3)
+    bee, vic, quentin = (parts for *_, parts in ranked)
     assert vic["gravity_days"] > 180  # a knife: six months' custody at the starting point
     assert vic["days_since_last"] == 0.0 and bee["days_since_last"] > 100
-    assert bee["frequency"] == 10 and bee["gravity_days"] > vic["frequency"]
-    assert quentin["frequency"] == 0 and ranked[2][2] == 0.0  # two years back: outside the lookback
+    assert vic["score_from_gravity"] > bee["score_from_gravity"]  # the harm counts, but it cannot outweigh ten
+    assert bee["frequency"] == 10 and quentin["frequency"] == 0 and ranked[2][2] == 0.0  # outside the lookback
     assert settings["priority"]["weights"]["offence_days"]["robbery"] == 365.0  # the weights in force, kept
 
 

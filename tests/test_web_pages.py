@@ -6,6 +6,8 @@ backends); these tests check the pages render what matters, on SQLite.
 
 from __future__ import annotations
 
+import html
+
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -169,6 +171,21 @@ def test_offender_group_and_vehicle_pages_link_to_each_other(web: Site) -> None:
     assert "AB12CDE" in vehicle
     assert f'href="/offenders/{smith_id}"' in vehicle
     assert f'href="/groups/{group_id}"' in groups
+
+
+def test_an_offenders_priority_is_explained_in_words_on_the_profile(web: Site) -> None:
+    """An analyst asked "why is this one first?" reads the answer on the page: how many
+    incidents, how much harm, when last seen, and what drives the score."""
+    with browser(web, "analyst") as session:
+        nm1 = ids(session, "/api/v1/incidents")["NM-1"]
+        oid = session.get(f"/api/v1/incidents/{nm1}").json()["persons"][0]["offender_id"]
+        profile = session.get(f"/api/v1/offenders/{oid}").json()
+        page = session.get(f"/offenders/{oid}").text
+    words = profile["priority"]["words"]
+    parts = profile["priority"]["parts"]
+    assert words.startswith(f"Ranked {profile['priority']['rank']}:")
+    assert f"{parts['frequency']} incident" in words and "days of harm" in words and "Last seen" in words
+    assert 'data-testid="priority-words"' in page and html.escape(words, quote=False) in page
 
 
 def test_unknown_pages_and_api_paths_answer_in_their_own_language(web: Site) -> None:
