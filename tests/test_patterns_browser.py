@@ -27,6 +27,10 @@ TRAIL = [  # the group on the road: Birmingham, Coventry, Leicester, Nottingham,
 ]
 
 
+MASKED = {"person_ref": "d", "gender": "male", "age_min": 20, "age_max": 30,
+          "description": "Masked, black puffer jacket, carried the foil-lined bag"}  # never named
+
+
 @pytest.fixture
 def web(sqlite_store: StoreHandle, tmp_path: Path) -> Iterator[Site]:
 
@@ -35,7 +39,8 @@ def web(sqlite_store: StoreHandle, tmp_path: Path) -> Iterator[Site]:
     trips = [
         incident("NORTHMART", ref, when, police_force=force, value_gbp=300.0,
                  store={"store_ref": ref, "name": f"Northmart {town}", "lat": lat, "lon": lon},
-                 persons=[{"person_ref": "a", **SMITH}, {"person_ref": "b", **BROWN}, {"person_ref": "c", **WALSH}],
+                 persons=[{"person_ref": "a", **SMITH}, {"person_ref": "b", **BROWN}, {"person_ref": "c", **WALSH},
+                          *([MASKED] if ref == "TRIP-3" else [])],
                  vehicles=[{"vrm": "GR04 VAN", "make": "Ford", "model": "Transit"}],
                  mo={"tags": ["lookout", "sweeping_shelves"]})
         for ref, when, town, lat, lon, force in TRAIL
@@ -66,6 +71,11 @@ def test_a_group_link_chart_and_its_map_with_route_and_boundaries(web: Site) -> 
             page.get_by_role("link", name=re.compile(r"^Group 1")).click()
 
             expect(page.get_by_test_id("group-profile")).to_be_visible()  # loaded by htmx
+            expect(page.get_by_test_id("members")).to_contain_text("Jason SMITH")  # identified, by name
+            unidentified = page.get_by_test_id("unidentified")  # the masked one: a sighting, not a person
+            expect(unidentified).to_contain_text("Unnamed male, 20–30")
+            expect(unidentified).to_contain_text("seen with its members")
+            expect(page.get_by_test_id("members")).not_to_contain_text("Unnamed")
             expect(page.get_by_test_id("route")).to_contain_text("Leicestershire")
             page.get_by_test_id("chart-link").click()
             chart = page.locator("#link-chart")
