@@ -268,3 +268,28 @@ def test_a_resubmission_with_the_same_content_in_another_key_order_changes_nothi
     summary = import_documents(store=store, documents=[dict(reversed(list(doc.items())))])
     assert (summary.unchanged, summary.replaced) == (1, 0)
     assert _count(store, IncidentVersion) == 0
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("occurred_at", "0001-01-01T00:00:00Z"), ("occurred_at", "9999-12-31T23:00:00Z"),
+    ("occurred_at", "2031-06-01T10:00:00Z"), ("reported_at", "1899-06-01T10:00:00Z"),
+])
+def test_an_incident_dated_outside_any_plausible_window_is_rejected_naming_the_field(
+    store: StoreHandle, tmp_path: Path, field: str, value: str
+) -> None:
+    """A year 0001 or 9999 once stopped every analysis after it; the record is refused at the
+    door, with the field and the window, and the good records beside it land."""
+    register(store, "NORTHMART")
+    path = write_jsonl(tmp_path / "dates.jsonl", [incident("OK-1"), incident("BAD-1", **{field: value})])
+    summary = import_files(store=store, paths=[path])
+    assert (summary.created, summary.rejected) == (1, 1)
+    problem = summary.rejections[0].problems[0]
+    assert problem.field == field and "between 1990-01-01 and a day after it is received" in problem.reason
+
+
+def test_a_date_of_birth_in_the_future_is_rejected(store: StoreHandle, tmp_path: Path) -> None:
+    register(store, "NORTHMART")
+    born = incident("BAD-2", persons=[{"person_ref": "P1", "name": "Al Smith", "dob": "2040-01-01"}])
+    summary = import_files(store=store, paths=[write_jsonl(tmp_path / "dob.jsonl", [born])])
+    assert summary.rejected == 1
+    assert summary.rejections[0].problems[0].field == "persons[0].dob"

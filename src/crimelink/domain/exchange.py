@@ -8,7 +8,7 @@ which is what makes bulk intake fast.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
@@ -74,6 +74,21 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+EARLIEST_INCIDENT = datetime(1990, 1, 1, tzinfo=UTC)  # older than any retail crime record still held
+EARLIEST_BIRTH = date(1900, 1, 1)
+
+
+def _in_window(value: datetime, what: str) -> datetime:
+    """A time an incident can have: from 1990 to a day after receipt. Anything else is a typing
+    slip (year 0001, 9999, 2031) that would stretch every chart and stop the analysis."""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    latest = datetime.now(UTC) + timedelta(days=1)
+    if not EARLIEST_INCIDENT <= aware <= latest:
+        raise ValueError(f"{what} must be between 1990-01-01 and a day after it is received "
+                         f"({latest.date().isoformat()}), not {value.isoformat()}")
+    return value
+
+
 class Store(_Strict):
     store_ref: _text(64, 1)  # type: ignore[valid-type]
     name: _text(200) | None = None  # type: ignore[valid-type]
@@ -121,6 +136,13 @@ class PersonMention(_Strict):
     postcode: _text(10) | None = None  # type: ignore[valid-type]
     pnc_id: _text(16) | None = None  # type: ignore[valid-type]
 
+    @field_validator("dob")
+    @classmethod
+    def _born_plausibly(cls, dob: date | None) -> date | None:
+        if dob is not None and not EARLIEST_BIRTH <= dob <= datetime.now(UTC).date():
+            raise ValueError(f"dob must be between 1900-01-01 and today, not {dob.isoformat()}")
+        return dob
+
 
 class VehicleMention(_Strict):
     vrm: _text(16, 1)  # type: ignore[valid-type]
@@ -167,6 +189,16 @@ class IncidentReport(_Strict):
     grading: GradingBlock | None = None
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _occurred_in_window(cls, value: datetime) -> datetime:
+        return _in_window(value, "occurred_at")
+
+    @field_validator("reported_at")
+    @classmethod
+    def _reported_in_window(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else _in_window(value, "reported_at")
 
     @field_validator("persons")
     @classmethod
