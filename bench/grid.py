@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 import time
 from pathlib import Path
@@ -119,7 +118,9 @@ def plain_splink(named: pd.DataFrame) -> pd.Series:
     labels (lambda from a deterministic rule, u by random sampling, m by EM), clustered at 0.5;
     cluster ids indexed by mention_id."""
     import splink.comparison_library as cl
-    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+    from splink import DuckDBAPI, SettingsCreator, block_on
+
+    from bench.linkage import plain_clusters
 
     frame = pd.DataFrame({
         "unique_id": named["mention_id"].to_numpy(),
@@ -134,16 +135,9 @@ def plain_splink(named: pd.DataFrame) -> pd.Series:
         blocking_rules_to_generate_predictions=[block_on("first_name", "surname"), block_on("surname", "dob"),
                                                 block_on("first_name", "dob")],
     )  # fmt: skip
-    linker = Linker(DuckDBAPI().register(frame), settings, log_level=logging.ERROR)
-    linker.training.estimate_probability_two_random_records_match([block_on("first_name", "surname", "dob")],
-                                                                  recall=0.7)
-    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("surname"))
-    predictions = linker.inference.predict(threshold_match_probability=0.5)
-    clustered = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, 0.5)
-    clusters: pd.DataFrame = clustered.as_pandas_dataframe()  # type: ignore[no-untyped-call]
-    return clusters.set_index("unique_id")["cluster_id"].astype(str)
+    clusters = plain_clusters(DuckDBAPI().register(frame), settings, rule=("first_name", "surname", "dob"),
+                              em=("dob", "surname"), max_pairs=1e6)
+    return clusters.astype(str)
 
 
 def table(rows: list[dict[str, Any]], title: str) -> Table:

@@ -158,17 +158,26 @@ def run_plain_splink(records: pd.DataFrame) -> pd.Series:
             block_on("given_name"), block_on("surname"), block_on("date_of_birth"), block_on("postcode"),
         ],
     )  # fmt: skip
-    linker = Linker(db.register(frame), settings, log_level=logging.ERROR)
-    linker.training.estimate_probability_two_random_records_match(
-        [block_on("given_name", "surname", "date_of_birth")], recall=0.7
-    )
-    linker.training.estimate_u_using_random_sampling(max_pairs=1e7, seed=1)
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("date_of_birth"))
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("surname"))
+    clusters = plain_clusters(db.register(frame), settings, rule=("given_name", "surname", "date_of_birth"),
+                              em=("date_of_birth", "surname"), max_pairs=1e7)
+    return clusters.reindex(frame["unique_id"])
+
+
+def plain_clusters(
+    table: Any, settings: SettingsCreator, *, rule: tuple[str, ...], em: tuple[str, ...], max_pairs: float
+) -> pd.Series:
+    """Splink's documented recipe, trained without labels: λ from a deterministic rule (``rule``
+    fields all equal, recall 0.7), u by random sampling, m by EM blocked on each of ``em``; cluster
+    ids (indexed by unique_id) at 0.5."""
+    linker = Linker(table, settings, log_level=logging.ERROR)
+    linker.training.estimate_probability_two_random_records_match([block_on(*rule)], recall=0.7)
+    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=1)
+    for field in em:
+        linker.training.estimate_parameters_using_expectation_maximisation(block_on(field))
     predictions = linker.inference.predict(threshold_match_probability=0.5)
     clustered = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, 0.5)
     clusters: pd.DataFrame = clustered.as_pandas_dataframe()  # type: ignore[no-untyped-call]
-    return clusters.set_index("unique_id")["cluster_id"].reindex(frame["unique_id"])
+    return clusters.set_index("unique_id")["cluster_id"]
 
 
 def run_recordlinkage(records: pd.DataFrame) -> pd.Series:
