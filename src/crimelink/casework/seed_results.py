@@ -41,6 +41,8 @@ def work(year: Year, operation: Operation, subject: Subject) -> None:
     """Arrests, charges, outcomes, court results and sentences of one operation within the year."""
     rng, session = year.rng, year.session
     core = year.world.core(subject)
+    if not core:  # a group nobody has named yet: an operation works it, but nobody can be arrested
+        return
     arrested = rng.sample(core, max(1, min(len(core), round(len(core) * rng.uniform(*ARRESTED_SHARE)))))
     for offender in arrested:
         at = operation.adopted_at + year.days(10, 70)
