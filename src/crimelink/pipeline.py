@@ -246,7 +246,7 @@ def _conclude(
     say("detecting groups")
     spree = links.frame(settings.groups.spree_probability)
     groups = detect_groups(offenders=identities, appearances=appearances, sightings=sightings,
-                           ignore_vehicles=hubs, settings=settings.groups, links=spree)
+                           ignore_vehicles=hubs, settings=settings.groups, links=spree, bounded=False)
     aliases = member_aliases(
         members=groups.members, offenders=persons.offenders, appearances=appearances,
         names=persons.links[["mention_id", "offender_id"]].merge(
@@ -257,8 +257,8 @@ def _conclude(
         appearances = _remap(appearances, aliases).drop_duplicates(["offender_id", "incident_id"])
         identities = persons.offenders[["offender_id", "named"]]
         named = identities.loc[identities["named"].astype(bool), "offender_id"]
-        groups = detect_groups(offenders=identities, appearances=appearances, sightings=sightings,
-                               ignore_vehicles=hubs, settings=settings.groups, links=spree)
+    groups = detect_groups(offenders=identities, appearances=appearances, sightings=sightings,
+                           ignore_vehicles=hubs, settings=settings.groups, links=spree)  # bounded in size
     labels = dict(zip(groups.groups["group_id"], groups.groups["label"], strict=True))
     say("attributing unidentified suspects")
 

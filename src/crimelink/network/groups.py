@@ -88,6 +88,8 @@ class GroupSettings:
     spree_hours: float = 24.0
     normalise_vehicles: bool = True
     max_vehicle_offenders: int = 400  # beyond this even a gang's car is not evidence of anything
+    max_members: int = 40  # a community larger than this is looked inside again (``_split_large``)
+    max_splits: int = 4
 
 
 @dataclass(frozen=True)
@@ -257,7 +259,7 @@ def leiden(
 def detect_groups(
     *, offenders: pd.DataFrame, appearances: pd.DataFrame, sightings: pd.DataFrame,
     ignore_vehicles: Collection[int] = (), settings: GroupSettings | None = None,
-    links: pd.DataFrame | None = None,
+    links: pd.DataFrame | None = None, bounded: bool = True,
 ) -> GroupDetection:
     """Groups of identified offenders: Leiden communities of the offender graph.
 
@@ -267,6 +269,8 @@ def detect_groups(
         sightings: vehicle_id, incident_id — one row per vehicle and incident.
         ignore_vehicles: hubs that build no edges (``hub_vehicles``).
         links: incident_a, incident_b, probability, days — linked incident pairs (spree edges).
+        bounded: look inside communities over ``max_members`` (``_split_large``); the pipeline's
+            first pass, which only looks for one person's spellings among fellow members, does not.
 
     Group ids run from 1 in order of each group's lowest offender id, so that they stay the
     same from one run to the next while the data only grows.
@@ -282,6 +286,8 @@ def detect_groups(
                                  iterations=settings.iterations, quality=settings.quality), index=nodes)
     strength = _strength(pd.DataFrame({"group_id": community.to_numpy(), "offender_id": community.index}), edges)
     community = community[strength >= settings.min_strength]
+    if bounded:
+        community = _split_large(community, edges, gamma, settings)
     sizes = community.map(community.value_counts())
     kept = community[sizes >= settings.min_members]
     order = pd.Series(kept.index, index=kept.to_numpy()).groupby(level=0).min().sort_values()
@@ -291,6 +297,31 @@ def detect_groups(
     members["strength"] = _strength(members, edges)
     members = members.sort_values(["group_id", "offender_id"], ignore_index=True)
     return GroupDetection(members=members, groups=_labels(members, appearances), edges=edges)
+
+
+def _split_large(community: pd.Series, edges: pd.DataFrame, gamma: float, settings: GroupSettings) -> pd.Series:
+    """Communities over ``max_members`` found again inside themselves at twice the resolution,
+    until each is small enough or will not split. Gangs are a handful of people; a "group" of
+    forty is several gangs chained together by a shared name or car, and modularity on a
+    national graph cannot see the seams (its resolution limit) where a look inside can."""
+    community = community.copy()
+    next_id = int(community.max()) + 1 if len(community) else 0
+    for _ in range(settings.max_splits):
+        sizes = community.value_counts()
+        large = sizes.index[sizes > settings.max_members]
+        if large.empty:
+            break
+        gamma *= 2.0
+        for label in large:
+            inside = community.index[community.to_numpy() == label].to_numpy(dtype=np.int64)
+            sub = edges[edges["source"].isin(inside) & edges["target"].isin(inside)]
+            parts = leiden(np.sort(inside), sub, resolution=gamma, seed=settings.seed, iterations=settings.iterations,
+                           quality=settings.quality)
+            if np.unique(parts).size < 2:
+                continue
+            community.loc[np.sort(inside)] = np.where(parts == 0, label, next_id + parts)
+            next_id += int(parts.max()) + 1
+    return community
 
 
 def _strength(members: pd.DataFrame, edges: pd.DataFrame) -> npt.NDArray[np.float64]:
