@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 import crimelink.reports.export
+from crimelink.domain.spreadsheet import neutralise
 from crimelink.pipeline import run_analysis
 from crimelink.reports.export import EXPORT_COLUMNS, export_analysis
 from crimelink.store import StoreHandle
@@ -159,3 +160,18 @@ def test_quoting_follows_rfc_4180(sqlite_store: StoreHandle, tmp_path: Path) -> 
     lines = (tmp_path / "person_links.csv").read_bytes().split(b"\r\n")
     assert lines[1] == b'NORTHMART,"Q,""1""",P1,1,1.0'
     assert "Zoë ØDEGAARD" in (tmp_path / "offenders.csv").read_text(encoding="utf-8")
+
+
+def test_a_text_that_would_run_as_a_spreadsheet_formula_is_exported_as_text(
+    sqlite_store: StoreHandle, tmp_path: Path
+) -> None:
+    """CSV injection (OWASP): a reference or name beginning =, +, -, @, a tab or a carriage
+    return is written with a leading apostrophe; numbers stay numbers."""
+    load(sqlite_store, tmp_path, [incident("=HYPERLINK(\"http://x\")", persons=[person("P1", "@Smith Jones")])])
+    run_analysis(store=sqlite_store)
+    export_analysis(store=sqlite_store, directory=tmp_path)
+    links = (tmp_path / "person_links.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in links and ",=HYPERLINK" not in links
+    for dangerous in ("=1+2", "+1", "-1", "@A1", "\tx", "\rx"):
+        assert neutralise(dangerous) == "'" + dangerous
+    assert neutralise(-1.5) == -1.5 and neutralise("Smith") == "Smith"

@@ -15,12 +15,13 @@ Node ids are ``kind:number`` — ``o:12`` an offender, ``i:345`` an incident, ``
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from xml.etree import ElementTree as ET
+
+from crimelink.domain.spreadsheet import safe_writer
 
 __all__ = ["KINDS", "Chart", "ChartEdge", "ChartNode", "to_anx", "to_csv", "to_graphml"]
 
@@ -94,7 +95,7 @@ def _stamp(when: datetime | None) -> str:
 def to_csv(chart: Chart) -> str:
     """One row per edge: both ends, the kind of link, why it exists, and when."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = safe_writer(out, lineterminator="\n")
     writer.writerow(["source_id", "source_kind", "source_label", "link", "target_id", "target_kind",
                      "target_label", "why", "when"])
     for e in chart.edges.values():

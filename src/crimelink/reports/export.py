@@ -16,7 +16,6 @@ purpose, and each file's rows and SHA-256. Whoever passes the folder on passes i
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import os
@@ -28,6 +27,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Executable, func, select
 
+from crimelink.domain.spreadsheet import safe_writer
 from crimelink.reports.handling import UNGRADED, circle, grading_of, worst_grading
 from crimelink.store import StoreHandle
 from crimelink.store.models import (
@@ -271,7 +271,7 @@ def _write_atomically(path: Path, header: tuple[str, ...], rows: Iterable[tuple[
     written = 0
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            writer = csv.writer(out)  # the csv module's default dialect is RFC 4180
+            writer = safe_writer(out)  # RFC 4180 (the csv default), formula-safe cells
             writer.writerow(header)
             for row in rows:
                 writer.writerow(row)

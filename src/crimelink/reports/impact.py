@@ -21,13 +21,13 @@ The shapes (scope, figures) are in ``impact_figures`` and the SQL of every figur
 
 from __future__ import annotations
 
-import csv
 from datetime import date, datetime
 from typing import TYPE_CHECKING, TextIO
 
 from sqlalchemy.orm import Session
 
 from crimelink.casework.outcomes import OutcomeTypes, default_outcome_types
+from crimelink.domain.spreadsheet import safe_writer
 from crimelink.reports.impact_figures import (
     FIGURES,
     WINDOW_DAYS,
@@ -65,7 +65,7 @@ def impact_report(*, session: Session, scope: ImpactScope, outcome_types: Outcom
 
 def write_csv(report: ImpactReport, out: TextIO) -> int:
     """The figures as CSV (``figure,label,value,unit`` and the scope); returns rows written."""
-    writer = csv.writer(out)
+    writer = safe_writer(out)
     scope = report.scope.as_dict()
     writer.writerow(["figure", "label", "value", "unit", *(f"scope_{k}" for k in scope)])
     for f in report.figures:
@@ -97,7 +97,7 @@ def impact_table(report: ImpactReport) -> Table:
 
 def write_records_csv(*, session: Session, figure: Figure, out: TextIO) -> int:
     """The records behind one figure as CSV, one row each; returns rows written."""
-    writer = csv.writer(out)
+    writer = safe_writer(out)
     if figure.records is None:
         writer.writerow(["note"])
         writer.writerow([figure.parts.get("note", "no records behind this figure")])
