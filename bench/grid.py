@@ -119,6 +119,7 @@ def plain_splink(named: pd.DataFrame) -> pd.Series:
     """Splink's documented comparisons on first name, surname and date of birth, trained without
     labels (lambda from a deterministic rule, u by random sampling, m by EM), clustered at 0.5;
     cluster ids indexed by mention_id."""
+    import duckdb
     import splink.comparison_library as cl
     from splink import DuckDBAPI, SettingsCreator, block_on
 
@@ -139,7 +140,8 @@ def plain_splink(named: pd.DataFrame) -> pd.Series:
                      cl.DateOfBirthComparison("dob", input_is_string=True)],
         blocking_rules_to_generate_predictions=rules,
     )  # fmt: skip
-    clusters = plain_clusters(DuckDBAPI().register(frame), settings, rule=("first_name", "surname", "dob"),
+    db = DuckDBAPI(connection=duckdb.connect(config={"memory_limit": "4GB"}))  # spills to disk past that
+    clusters = plain_clusters(db.register(frame), settings, rule=("first_name", "surname", "dob"),
                               em=("dob", "surname"), max_pairs=1e6)
     return clusters.astype(str)
 
