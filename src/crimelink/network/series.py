@@ -133,15 +133,19 @@ class _Clusters:
 
     def join(self, a: int, b: int, *, guarded: bool = True, strong: bool = False) -> bool:
         """Join the clusters of ``a`` and ``b`` unless (``guarded``) their anchors conflict:
-        different groups always do; different offenders only when the link is not ``strong``."""
+        different groups always do, even where the two clusters share an offender (one bridge
+        would otherwise chain gangs into one series); different offenders only when the link is
+        not ``strong``."""
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return False
         anchors_a, anchors_b = self.anchors.get(ra), self.anchors.get(rb)
-        if guarded and anchors_a and anchors_b and anchors_a.isdisjoint(anchors_b):
+        if guarded and anchors_a and anchors_b:
             groups_a = {x for x in anchors_a if x[0] == "g"}
             groups_b = {x for x in anchors_b if x[0] == "g"}
-            if (groups_a and groups_b and groups_a.isdisjoint(groups_b)) or not strong:
+            if groups_a and groups_b and groups_a != groups_b:
+                return False  # two groups' work, even where one offender is seen with both
+            if anchors_a.isdisjoint(anchors_b) and not strong:
                 return False
         self.parent[rb] = ra
         if anchors_b:
@@ -228,7 +232,7 @@ def _group_ties(votes: dict[int, dict[int, float]], anchors: dict[int, set[str]]
     for position in sorted(votes):
         here = votes[position]
         group = min(here, key=lambda g: (-here[g], g))
-        anchors.setdefault(position, set()).add(f"g{group}")
+        anchors[position] = {a for a in anchors.get(position, set()) if a[0] != "g"} | {f"g{group}"}
         ties.setdefault(group, []).append(position)
     return ties
 
