@@ -66,15 +66,19 @@ def test_a_gangs_car_seen_on_its_sprees_is_no_hub_though_its_members_are_never_n
     assert hub_vehicles(offenders=offenders, appearances=appearances, sightings=sightings, incidents=sprees) == set()
 
 
-def _links(n: int) -> IncidentLinks:
+def _links(n: int, pairs: Sequence[tuple[int, int, float]] = (), offenders: Sequence[tuple[int, int]] = ()
+           ) -> IncidentLinks:
+    """``n`` incidents a week apart; ``pairs`` (positions and probability) scored; ``offenders``
+    (offender id, position) named at them."""
     incidents = pd.DataFrame({
         "incident_id": np.arange(1, n + 1), "occurred_at": pd.date_range("2025-01-01", periods=n, freq="7D"),
         "police_force": "kent", "offence": "theft_from_shop", "mo_tags": [[] for _ in range(n)],
         "lat": 51.0 + np.arange(n), "lon": 0.5, "store_id": np.arange(n), "value_gbp": 10.0, "violent": False,
     })
     features = incident_features(incidents)
-    none = np.zeros((0, 2), dtype=np.int64)
-    return IncidentLinks(features, pd.DataFrame({"kind": [], "entity": [], "position": []}), none, np.zeros(0), {})
+    scored = np.array([(a, b) for a, b, _ in pairs], dtype=np.int64).reshape(-1, 2)
+    entities = pd.DataFrame({"kind": "o", "entity": [o for o, _ in offenders], "position": [p for _, p in offenders]})
+    return IncidentLinks(features, entities, scored, np.array([q for *_, q in pairs], dtype=float), {})
 
 
 def test_one_incident_two_groups_met_at_does_not_make_their_work_one_series() -> None:
@@ -111,3 +115,14 @@ def test_an_organised_series_nobody_named_is_a_group_and_its_car_joins_its_serie
     assert merged.membership.groupby("series_id").size().to_dict() == {1: 12, 3: 6}
     label = found.groups["label"].iloc[0]
     assert merged.links["reason"].tolist() == [f"same group: {label} (the group's vehicle)"]
+
+
+def test_an_offender_seen_with_two_groups_does_not_chain_their_series() -> None:
+    """Offender 5 (named three times) is at incidents of group 1 and of group 2, and the model
+    links those two incidents strongly: the two groups' series still stay apart."""
+    links = _links(6, pairs=[(2, 3, 0.97)], offenders=[(5, 2), (5, 3), (5, 5)])
+    members = pd.DataFrame({"group_id": [1, 2], "offender_id": [11, 21], "strength": 1.0})
+    found = detect_series(links=links, group_members=members, group_incidents=pd.DataFrame(
+        {"group_id": [1, 1, 1, 2, 2, 2], "incident_id": [1, 2, 3, 4, 5, 6], "strength": 0.9}))
+    series = found.membership.set_index("incident_id")["series_id"]
+    assert series[1] == series[2] == series[3] != series[4] == series[5] == series[6]
