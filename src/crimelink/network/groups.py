@@ -88,7 +88,7 @@ class GroupSettings:
     spree_hours: float = 24.0
     normalise_vehicles: bool = True
     max_vehicle_offenders: int = 400  # beyond this even a gang's car is not evidence of anything
-    max_members: int = 40  # a community larger than this is looked inside again (``_split_large``)
+    max_members: int = 24  # a community larger than this is looked inside again (``_split_large``)
     max_splits: int = 4
 
 
