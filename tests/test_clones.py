@@ -17,7 +17,7 @@ from crimelink.resolve import VehicleSettings, resolve_vehicles
 from crimelink.store import StoreHandle, open_store
 from crimelink.store.models import Incident, Vehicle, VehicleLink, VehicleMention
 from test_vehicles import mentions
-from web_server import Site, analyse, site
+from web_server import Site, site
 from web_server import incident as site_incident
 
 FOCUS = {"make": "Ford", "model": "Focus", "colour": "red"}
@@ -143,10 +143,7 @@ CLONED = [
 @pytest.fixture(scope="module")
 def cloned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     folder = tmp_path_factory.mktemp("clones")
-    store = open_store(f"sqlite:///{folder / 'clones.sqlite'}")
-    with site(store, folder, analysed=False) as served:
-        assert import_documents(store=store, documents=CLONED).created == len(CLONED)
-        analyse(store)
+    with site(open_store(f"sqlite:///{folder / 'clones.sqlite'}"), folder, more=CLONED) as served:
         yield served
 
 

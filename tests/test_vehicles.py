@@ -21,7 +21,7 @@ from crimelink.resolve.vehicles import VEHICLE_MENTION_COLUMNS
 from crimelink.scenario import generate_scenario
 from crimelink.store import StoreHandle, open_store
 from crimelink.store.models import Incident, Organisation, VehicleMention
-from web_server import Site, analyse, site
+from web_server import Site, site
 from web_server import incident as site_incident
 
 
@@ -163,10 +163,7 @@ EXTRA = [
 @pytest.fixture(scope="module")
 def plates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     folder = tmp_path_factory.mktemp("plates")
-    store = open_store(f"sqlite:///{folder / 'plates.sqlite'}")
-    with site(store, folder, analysed=False) as served:
-        assert import_documents(store=store, documents=EXTRA).created == len(EXTRA)
-        analyse(store)
+    with site(open_store(f"sqlite:///{folder / 'plates.sqlite'}"), folder, more=EXTRA) as served:
         yield served
 
 

@@ -7,7 +7,6 @@ backends); these tests check the pages render what matters, on SQLite.
 from __future__ import annotations
 
 import html
-
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path

@@ -24,7 +24,7 @@ from fastapi import FastAPI
 
 from crimelink.access.organisations import add_organisation, organisation_by_code
 from crimelink.access.users import hash_password
-from crimelink.intake import import_files
+from crimelink.intake import import_documents, import_files
 from crimelink.settings import Settings
 from crimelink.store import StoreHandle
 from crimelink.store.models import User
@@ -233,9 +233,13 @@ def serve(app: FastAPI) -> Iterator[str]:
 
 
 @contextmanager
-def site(store: StoreHandle, folder: Path, *, analysed: bool = True) -> Iterator[Site]:
-    """The sample world in ``store``, analysed, served over HTTP."""
+def site(
+    store: StoreHandle, folder: Path, *, analysed: bool = True, more: list[dict[str, Any]] | None = None
+) -> Iterator[Site]:
+    """The sample world in ``store`` (with ``more`` reports added), analysed, served over HTTP."""
     fill_store(store, folder)
+    if more:
+        assert import_documents(store=store, documents=more).created == len(more)
     if analysed:
         analyse(store)
     app = create_app(Settings(database_url=store.url, secret_key=SECRET, demo=False), store=store)
