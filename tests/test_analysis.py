@@ -6,11 +6,12 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 import crimelink.pipeline
 from crimelink.access.organisations import add_organisation
@@ -442,3 +443,16 @@ def test_a_masked_suspect_beside_two_members_is_the_groups_unidentified_member_a
     rows = {r["offender_id"]: r["group_id"] for r in csv.DictReader((tmp_path / "out" / "offenders.csv").open())}
     assert rows[str(links[("A3", "M1")])] == str(attributed[0].group_id)
     assert rows[str(links[("L1", "L")])] == ""
+
+
+def test_one_report_dated_year_9999_does_not_stop_the_national_analysis(store: StoreHandle, tmp_path: Path) -> None:
+    """Intake now refuses such dates; a store filled before it did still holds them. The analysis
+    leaves that incident out, says how many it left out, and concludes on the rest."""
+    pair = [person("P1", "Sam Hill", dob="1990-01-01"), person("P2", "Kim Lee", dob="1991-02-02")]
+    load(store, tmp_path, [incident(f"Y{i}", persons=pair, when=f"2025-03-0{i + 1}T10:00:00Z") for i in range(3)])
+    with store.engine.begin() as conn:
+        conn.execute(update(Incident).where(Incident.incident_ref == "Y2").values(occurred_at=datetime(9999, 12, 31)))
+        conn.execute(update(Incident).where(Incident.incident_ref == "Y1").values(occurred_at=datetime(1, 1, 1)))
+    result = run_analysis(store=store)
+    assert result.figures["incidents_left_out"] == 2
+    assert result.figures["incidents"] == 1 and result.figures["named_offenders"] == 2

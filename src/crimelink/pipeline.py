@@ -353,6 +353,7 @@ def _conclude(
     }
     figures: dict[str, int | float] = {
         "incidents": len(incidents),
+        "incidents_left_out": inputs.left_out,  # stored with a time no analysis can use
         "person_mentions": len(inputs.persons),
         "offenders": len(offenders),
         "named_offenders": int(offenders["named"].astype(bool).sum()),

@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy import Connection, select
 
 from crimelink.casework.models import Operation, OperationLink
+from crimelink.domain.exchange import EARLIEST_INCIDENT
 from crimelink.domain.offences import OffenceType
 from crimelink.resolve import MENTION_COLUMNS, VEHICLE_MENTION_COLUMNS, AnalystDecision
 from crimelink.resolve.review import active_decisions
@@ -38,6 +39,7 @@ class AnalysisInputs:
     decisions: tuple[AnalystDecision, ...]  # analysts' decisions on who is who, oldest first
     # anchor mentions (mention_id) of the groups that open operations work: MoRiLE's capacity
     worked_groups: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"mention_id": []}))
+    left_out: int = 0  # incidents stored with a time no analysis can use (before intake checked it)
 
 
 @contextmanager
@@ -70,7 +72,8 @@ def load_inputs(conn: Connection) -> AnalysisInputs:
                            "lat", "lon", "offence", "mo_tags", "threats", "assault", "injury",
                            "weapon", "store_id"]]
     incidents["value_gbp"] = incidents["value_gbp"].astype(float)
-    incidents["occurred_at"] = pd.to_datetime(incidents["occurred_at"])
+    incidents, left_out = _usable(incidents)
+    usable = set(incidents["incident_id"])
     persons = read_frame(conn, select(
         PersonMention.id, PersonMention.incident_id, PersonMention.name, PersonMention.given_names,
         PersonMention.family_name, PersonMention.aliases, PersonMention.dob, PersonMention.pnc_id,
@@ -78,17 +81,29 @@ def load_inputs(conn: Connection) -> AnalysisInputs:
         PersonMention.build, PersonMention.address, PersonMention.postcode,
     ), list(MENTION_COLUMNS))
     areas = incidents[["incident_id", "police_force"]].rename(columns={"police_force": "area"})
-    persons = persons.merge(areas, on="incident_id", how="left")
+    persons = persons[persons["incident_id"].isin(usable)].merge(areas, on="incident_id", how="left")
     vehicles = read_frame(conn, select(
         VehicleMention.id, VehicleMention.incident_id, VehicleMention.vrm,
         VehicleMention.vrm_normalised, VehicleMention.vrm_pattern, VehicleMention.partial,
         VehicleMention.make, VehicleMention.model, VehicleMention.colour,
     ), list(VEHICLE_MENTION_COLUMNS))
+    vehicles = vehicles[vehicles["incident_id"].isin(usable)].reset_index(drop=True)
     items = read_frame(conn, select(Item.incident_id, Item.category).where(Item.category.is_not(None)),
                    ["incident_id", "category"])
     worked_groups = read_frame(conn, select(OperationLink.anchor_mention_id).join(
         Operation, Operation.id == OperationLink.operation_id).where(
         Operation.status == "open", OperationLink.kind == "group",
         OperationLink.anchor_mention_id.is_not(None)), ["mention_id"])
-    return AnalysisInputs(incidents=incidents, persons=persons, vehicles=vehicles, items=items,
-                          worked_groups=worked_groups, decisions=active_decisions(conn))
+    return AnalysisInputs(incidents=incidents, persons=persons.reset_index(drop=True), vehicles=vehicles, items=items,
+                          worked_groups=worked_groups, decisions=active_decisions(conn), left_out=left_out)
+
+
+def _usable(incidents: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The incidents whose time the analysis can use, and how many were left out: one report
+    dated year 9999 (stored before intake checked dates) must not stop the national analysis."""
+    occurred = pd.to_datetime(incidents["occurred_at"], errors="coerce")
+    latest = pd.Timestamp.now(tz="UTC").tz_localize(None) + pd.Timedelta(days=1)
+    earliest = pd.Timestamp(EARLIEST_INCIDENT).tz_localize(None)
+    fine = occurred.notna() & (occurred >= earliest) & (occurred <= latest)
+    kept = incidents[fine.to_numpy()].assign(occurred_at=occurred[fine]).reset_index(drop=True)
+    return kept, int((~fine).sum())
