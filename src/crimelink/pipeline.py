@@ -57,6 +57,7 @@ from crimelink.resolve import (
     VehicleSettings,
     engine_input,
     link_persons,
+    offender_rows,
     parse_name,
     resolve_vehicles,
 )
@@ -233,7 +234,7 @@ def _conclude(
         mentions=persons.links[["mention_id", "offender_id"]].merge(
             inputs.persons[["mention_id", "incident_id", "given_names", "family_name", "dob"]], on="mention_id"),
         named=named, sightings=sightings, ignore_vehicles=hubs,
-        first_id=int(persons.offenders["offender_id"].max()) + 1 if len(persons.offenders) else 1,
+        first_id=_next_id(persons.offenders["offender_id"]),
         decided=_decided_offenders(persons.links, inputs.decisions), settings=settings.bridges)
     if len(splits):  # two people under one record: split before they bridge two groups
         persons = _split_offenders(persons, splits, inputs.persons)
@@ -276,20 +277,21 @@ def _conclude(
     attributed = unidentified(series)
     unnamed_groups = series_groups(
         series=series, appearances=appearances, offenders=identities,
-        claimed=pd.concat([groups.members[["group_id", "offender_id"]], attributed[["group_id", "offender_id"]]])
-        .merge(appearances[["offender_id", "incident_id"]], on="offender_id")[["incident_id", "offender_id"]],
-        first_group_id=int(groups.groups["group_id"].max()) + 1 if len(groups.groups) else 1,
-        sightings=sightings, ignore_vehicles=hubs, settings=settings.series_groups)
+        claimed=_everyone(groups.members, attributed).merge(appearances[["offender_id", "incident_id"]],
+                                                            on="offender_id")[["incident_id", "offender_id"]],
+        first_group_id=_next_id(groups.groups["group_id"]), sightings=sightings, ignore_vehicles=hubs,
+        settings=settings.series_groups)
     if len(unnamed_groups.groups):  # organised series no detected group holds: groups nobody has named
         groups = replace(groups, members=pd.concat([groups.members, unnamed_groups.members], ignore_index=True),
                          groups=pd.concat([groups.groups, unnamed_groups.groups], ignore_index=True))
         attributed = pd.concat([attributed, unnamed_groups.unidentified], ignore_index=True)
         found = one_series_per_group(found, unnamed_groups.series, unnamed_groups.groups)
         series = found.membership
+    everyone = _everyone(groups.members, attributed)  # identified and unidentified members alike
     say("ranking key players")
     players = key_players(edges=groups.edges, members=groups.members, settings=settings.centrality)
     say("tracing routes")
-    group_incidents = groups.members[["group_id", "offender_id"]].merge(appearances, on="offender_id")
+    group_incidents = everyone.merge(appearances, on="offender_id")
     trails = pd.concat([
         routes(kind="offender", pairs=appearances, key="offender_id", incidents=incidents,
                settings=settings.crossforce),
@@ -303,7 +305,6 @@ def _conclude(
     near = knox_tests(incidents, settings.hotspots)
 
     say("prioritising")
-    everyone = pd.concat([groups.members[["group_id", "offender_id"]], attributed[["group_id", "offender_id"]]])
     offenders = _with_figures(persons.offenders, "offender_id", appearances, incidents,
                               persons.links)
     offenders = offenders.merge(
@@ -318,9 +319,9 @@ def _conclude(
     anchors = inputs.worked_groups.astype({"mention_id": np.int64})
     worked = persons.links.merge(anchors, on="mention_id")[["offender_id"]].merge(
         groups.members[["offender_id", "group_id"]], on="offender_id")["group_id"]
-    group_rows = _with_figures(
-        groups.groups, "group_id", everyone.merge(appearances, on="offender_id"), incidents,
-    ).merge(groups.members.groupby("group_id").size().rename("members").reset_index(), on="group_id", how="left")
+    identified = groups.members.groupby("group_id").size().rename("members").reset_index()
+    group_rows = _with_figures(groups.groups, "group_id", group_incidents, incidents).merge(
+        identified, on="group_id", how="left")
     group_rows["members"] = group_rows["members"].fillna(0).astype(np.int64)
     group_rows = group_rows.merge(prioritise_groups(  # unidentified members' incidents count too
         members=everyone, appearances=appearances, incidents=harmed, named=named,
@@ -381,6 +382,17 @@ def _conclude(
     return tables, figures, persons.model
 
 
+def _next_id(ids: pd.Series) -> int:
+    """The id after the highest in ``ids`` (1 when there are none)."""
+    return int(ids.max()) + 1 if len(ids) else 1
+
+
+def _everyone(members: pd.DataFrame, unidentified: pd.DataFrame) -> pd.DataFrame:
+    """group_id, offender_id of every group's identified and unidentified members."""
+    return pd.concat([members[["group_id", "offender_id"]], unidentified[["group_id", "offender_id"]]],
+                     ignore_index=True)
+
+
 def _decided_offenders(links: pd.DataFrame, decisions: tuple[Any, ...]) -> set[int]:
     """Offenders holding a mention that an analyst's decision names: left as the linkage made them."""
     mentions = {int(m) for d in decisions for side in (d.side_a, d.side_b) for m in side}
@@ -405,7 +417,7 @@ def _merge_offenders(persons: PersonResolution, aliases: pd.DataFrame) -> Person
 
 def _split_offenders(persons: PersonResolution, splits: pd.DataFrame, mentions: pd.DataFrame) -> PersonResolution:
     """Move each split report to its new record, and describe every record the split touched
-    anew (name, date of birth and gender from the reports it now holds)."""
+    anew from the reports it now holds (as the linkage describes every record)."""
     moved = splits.set_index("mention_id")
     links = persons.links.copy()
     at = links["mention_id"].isin(moved.index).to_numpy()
@@ -413,22 +425,13 @@ def _split_offenders(persons: PersonResolution, splits: pd.DataFrame, mentions: 
     links.loc[at, "reason"] = links.loc[at, "mention_id"].map(moved["reason"]).to_numpy()
     links.loc[at, "status"] = "suggested"
     links["offender_id"] = links["offender_id"].astype(np.int64)
-    touched = set(splits["offender_id"].astype(int)) | set(
-        persons.links.loc[at, "offender_id"].astype(int))
+    touched = set(splits["offender_id"].astype(int)) | set(persons.links.loc[at, "offender_id"].astype(int))
     reports = links.loc[links["offender_id"].isin(touched), ["mention_id", "offender_id"]].merge(
-        mentions[["mention_id", "name", "pnc_id", "dob", "gender"]], on="mention_id")
-    reports = reports.assign(display=[parse_name(n)[0] if isinstance(n, str) else None for n in reports["name"]])
-    rows = []
-    for offender, own in reports.groupby("offender_id"):
-        def mode(column: str, frame: pd.DataFrame = own) -> Any:
-            values = frame[column].dropna()
-            values = values[values.astype(str).ne("unknown")] if column == "gender" else values
-            return values.value_counts().index[0] if len(values) else None
-        name, pnc = mode("display"), mode("pnc_id")
-        rows.append({"offender_id": int(offender), "display_name": name or (f"PNC {pnc}" if pnc else "Unnamed person"),
-                     "named": bool(name or pnc), "dob": mode("dob"), "gender": mode("gender")})
+        mentions[["mention_id", "name", "pnc_id", "dob", "gender", "age_min", "age_max", "build"]], on="mention_id")
+    reports = reports.assign(node=reports["mention_id"],
+                             display=[parse_name(n)[0] if isinstance(n, str) else None for n in reports["name"]])
     offenders = pd.concat([persons.offenders[~persons.offenders["offender_id"].isin(touched)],
-                           pd.DataFrame(rows, columns=persons.offenders.columns)], ignore_index=True)
+                           offender_rows(reports)], ignore_index=True)
     return replace(persons, links=links, offenders=offenders.sort_values("offender_id", ignore_index=True))
 
 

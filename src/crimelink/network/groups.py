@@ -359,19 +359,23 @@ def _labels(members: pd.DataFrame, appearances: pd.DataFrame) -> pd.DataFrame:
     """'Group 12 — 5 members, West Midlands/Staffordshire': its size and its busiest forces."""
     if members.empty:
         return pd.DataFrame({"group_id": pd.Series(dtype=np.int64), "label": pd.Series(dtype=str)})
-    seen = members[["group_id", "offender_id"]].merge(appearances, on="offender_id")
-    seen = seen[["group_id", "incident_id", "police_force"]]
-    seen = seen.drop_duplicates(["group_id", "incident_id"]).dropna(subset=["police_force"])
-    busiest = seen.groupby(["group_id", "police_force"]).size().reset_index(name="n")
-    busiest = busiest.sort_values(["group_id", "n", "police_force"], ascending=[True, False, True])
-    top = busiest.groupby("group_id")["police_force"].agg(
-        lambda forces: "/".join(force_label(f) for f in list(forces)[:2]))
+    top = busiest_forces(members[["group_id", "offender_id"]].merge(appearances, on="offender_id"))
     sizes = members.groupby("group_id").size()
     labels = [
         f"Group {gid} — {int(sizes[gid])} members" + (f", {top[gid]}" if gid in top.index else "")
         for gid in sizes.index
     ]
     return pd.DataFrame({"group_id": sizes.index.to_numpy(), "label": labels})
+
+
+def busiest_forces(seen: pd.DataFrame) -> pd.Series:
+    """group_id -> its two busiest force areas as analysts say them ("West Midlands/Staffordshire"),
+    from rows of group_id, incident_id, police_force (an incident counts once per group)."""
+    seen = seen[["group_id", "incident_id", "police_force"]].drop_duplicates(["group_id", "incident_id"])
+    busiest = seen.dropna(subset=["police_force"]).groupby(["group_id", "police_force"]).size().reset_index(name="n")
+    busiest = busiest.sort_values(["group_id", "n", "police_force"], ascending=[True, False, True])
+    return busiest.groupby("group_id")["police_force"].agg(
+        lambda forces: "/".join(force_label(f) for f in list(forces)[:2]))
 
 
 def force_label(force_id: str) -> str:

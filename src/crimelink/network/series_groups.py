@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from crimelink.network.groups import connected_components, force_label, star_edges
+from crimelink.network.groups import busiest_forces, connected_components, star_edges
 from crimelink.network.series import SeriesDetection
 
 __all__ = ["SeriesGroupSettings", "SeriesGroups", "one_series_per_group", "series_groups"]
@@ -144,10 +144,7 @@ def _labels(
     inside: pd.DataFrame, seen: pd.DataFrame, members: pd.DataFrame, unidentified: pd.DataFrame
 ) -> pd.DataFrame:
     """'Group 41 — 1 identified, 23 unidentified, Kent/Essex'."""
-    busiest = (seen.drop_duplicates(["group_id", "incident_id"]).dropna(subset=["police_force"])
-               .groupby(["group_id", "police_force"]).size().rename("n").reset_index()
-               .sort_values(["group_id", "n", "police_force"], ascending=[True, False, True]))
-    forces = busiest.groupby("group_id")["police_force"].agg(lambda f: "/".join(force_label(x) for x in list(f)[:2]))
+    forces = busiest_forces(seen)
     named = members.groupby("group_id").size()
     unnamed = unidentified.groupby("group_id").size()
     ids = np.sort(inside["group_id"].unique())

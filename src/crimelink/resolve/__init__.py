@@ -7,7 +7,7 @@ registration marks (``vehicles``).
 
 from crimelink.resolve.decisions import AnalystDecision
 from crimelink.resolve.person_linkage import link_persons
-from crimelink.resolve.persons import MENTION_COLUMNS, PersonResolution, parse_name
+from crimelink.resolve.persons import MENTION_COLUMNS, PersonResolution, offender_rows, parse_name
 from crimelink.resolve.splink_engine import LinkageSettings, engine_input
 from crimelink.resolve.vehicles import (
     VEHICLE_MENTION_COLUMNS,
@@ -26,6 +26,7 @@ __all__ = [
     "VehicleSettings",
     "engine_input",
     "link_persons",
+    "offender_rows",
     "parse_name",
     "resolve_vehicles",
 ]
