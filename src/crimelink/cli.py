@@ -1,14 +1,16 @@
 """The ``crimelink`` command: every stage of the data's journey from the terminal.
 
-Commands import their stage lazily so that ``crimelink --help`` stays instant.
+Commands import their stage lazily so that ``crimelink --help`` stays instant (no store, no
+Alembic, no pandas until a command needs them). Every command that reads or changes the store
+is audited as the operating-system user or ``--as`` (``crimelink.audit.commands``); the ones
+that only read never migrate the store (``crimelink.audit.runs.open_for_reading``).
 """
 
 from __future__ import annotations
 
 import sys
-from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -18,8 +20,11 @@ from rich.table import Table
 from crimelink.access.cli import sharing_app
 from crimelink.audit.cli import audit_app, retention_app
 from crimelink.errors import CrimelinkError
+from crimelink.reports.cli import bulletin, export, report_app
 from crimelink.settings import Settings
-from crimelink.store import StoreHandle
+
+if TYPE_CHECKING:
+    from crimelink.store import StoreHandle
 
 app = typer.Typer(
     help="crimelink: intelligence platform for organised retail crime.", no_args_is_help=True, add_completion=False
@@ -27,7 +32,6 @@ app = typer.Typer(
 org_app = typer.Typer(help="Organisations that submit and receive intelligence.", no_args_is_help=True)
 db_app = typer.Typer(help="The store's schema.", no_args_is_help=True)
 user_app = typer.Typer(help="People who log in.", no_args_is_help=True)
-report_app = typer.Typer(help="The partnership's reports.", no_args_is_help=True)
 casework_app = typer.Typer(help="Referrals, operations and outcomes.", no_args_is_help=True)
 evaluate_app = typer.Typer(
     help="Score the platform's conclusions against a scenario's ground truth.", no_args_is_help=True
@@ -47,19 +51,62 @@ DbOption = Annotated[
     str | None,
     typer.Option("--db", help="Store URL (default: $CRIMELINK_DATABASE_URL, else var/crimelink.sqlite)."),
 ]
+AsOption = Annotated[
+    str | None, typer.Option("--as", help="A registered user to record in the audit (default: the OS user).")
+]
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            print(f"crimelink {version('crimelink')}")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            print("crimelink (not installed)")
+        raise typer.Exit()
+
+
+@app.callback()
+def crimelink(
+    _version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """crimelink: intelligence platform for organised retail crime."""
 
 
 def _store(db: str | None) -> StoreHandle:
-    """The store, after marking the runs a killed process left running (``crimelink.audit.runs``)."""
+    """The store, migrated, after marking the runs a killed process left running (``crimelink.audit.runs``)."""
     from crimelink.audit.runs import open_for_command
 
     return open_for_command(db)
 
 
+def _reading(db: str | None) -> StoreHandle:
+    """The store for a command that only reads: never migrated (``crimelink.audit.runs``)."""
+    from crimelink.audit.runs import open_for_reading
+
+    return open_for_reading(db)
+
+
+def _national(*roles: str) -> dict[str, Any]:
+    """Who, named with ``--as``, may run a command: the national unit's users holding ``roles``."""
+    from crimelink.domain.organisations import Role
+
+    allowed: tuple[Role, ...] = tuple(Role(r) for r in roles)
+    return {"roles": allowed, "national": True}
+
+
 @db_app.command("upgrade")
 def db_upgrade(db: DbOption = None) -> None:
     """Create the store, or bring it to the latest schema."""
+    from crimelink.audit.commands import record_command
+    from crimelink.store.database import current_revision
+
     store = _store(db)
+    record_command(store, action="store.upgrade", purpose="system administration",
+                   details={"revision": current_revision(store.engine)})  # fmt: skip
     console.print(f"store ready ({store.backend})")
 
 
@@ -69,14 +116,20 @@ def org_add(
     kind: Annotated[str, typer.Option("--kind", help="retailer, police_force or national_unit.")],
     name: Annotated[str | None, typer.Option("--name", help="Name people use.")] = None,
     force: Annotated[str | None, typer.Option("--force", help="For a police force: its data.police.uk id.")] = None,
+    as_user: AsOption = None,
     db: DbOption = None,
 ) -> None:
-    """Register an organisation (idempotent)."""
+    """Register an organisation (idempotent; audited)."""
     from crimelink.access.organisations import add_organisation
+    from crimelink.audit.commands import audited_command
 
-    with _store(db).session() as session:
+    store = _store(db)
+    with audited_command(store, action="organisation.add", purpose="system administration", as_user=as_user,
+                         arguments={"code": code, "kind": kind}, what="registering organisations",
+                         **_national("administrator")) as done, store.session() as session:  # fmt: skip
         organisation, created = add_organisation(session=session, code=code, kind=kind, name=name, force=force)
-        console.print(f"{'registered' if created else 'already registered'}: {organisation.code} ({organisation.kind})")
+        done["created"] = int(created)
+    console.print(f"{'registered' if created else 'already registered'}: {organisation.code} ({organisation.kind})")
 
 
 @org_app.command("import")
@@ -84,24 +137,32 @@ def org_import(
     path: Annotated[
         Path, typer.Argument(help="CSV with columns code,kind,name (e.g. a scenario's organisations.csv).")
     ],
+    as_user: AsOption = None,
     db: DbOption = None,
 ) -> None:
-    """Register every organisation listed in a CSV file (idempotent)."""
+    """Register every organisation listed in a CSV file (idempotent; audited)."""
     import csv
 
     from crimelink.access.organisations import add_organisation
+    from crimelink.audit.commands import audited_command
 
-    created = 0
-    with _store(db).session() as session, path.open(newline="") as fh:
-        for row in csv.DictReader(fh):
-            _, new = add_organisation(
-                session=session,
-                code=row["code"],
-                kind=row["kind"],
-                name=row.get("name") or None,
-                force=row.get("police_force") or None,
-            )
-            created += new
+    store = _store(db)
+    created = listed = 0
+    with audited_command(store, action="organisation.import", purpose="system administration", as_user=as_user,
+                         arguments={"file": str(path)}, what="registering organisations",
+                         **_national("administrator")) as done, store.session() as session:  # fmt: skip
+        with path.open(newline="") as fh:
+            for row in csv.DictReader(fh):
+                _, new = add_organisation(
+                    session=session,
+                    code=row["code"],
+                    kind=row["kind"],
+                    name=row.get("name") or None,
+                    force=row.get("police_force") or None,
+                )
+                created += new
+                listed += 1
+        done.update(listed=listed, created=created)
     console.print(f"{created} organisations registered")
 
 
@@ -114,8 +175,12 @@ def user_demo(db: DbOption = None) -> None:
     if not settings.demo:
         console.print("[red]error:[/] demo logins exist only in demo mode (CRIMELINK_DEMO=1)")
         raise typer.Exit(2)
-    with _store(db).session() as session:
+    from crimelink.audit.commands import audited_command
+
+    store = _store(db)
+    with audited_command(store, action="user.demo_logins", purpose="demonstration") as done, store.session() as session:
         logins = seed_demo_users(session=session)
+        done["logins"] = len(logins)
     print(format_logins(logins))
 
 
@@ -189,15 +254,22 @@ def import_(
             "--rejects", help="Where rejected records go (default: FIRST.rejects.jsonl in the current folder)."
         ),
     ] = None,
+    as_user: AsOption = None,
     db: DbOption = None,
 ) -> None:
-    """Import incident reports. Exit status 1 if any record was rejected (all valid ones are stored)."""
+    """Import incident reports (audited). Exit status 1 if any record was rejected (all valid ones are stored)."""
+    from crimelink.audit.commands import audited_command
     from crimelink.intake import import_files
 
     store = _store(db)
     rejects_path = rejects or Path(files[0].name + ".rejects.jsonl")
     total = sum(f.stat().st_size for f in files)
-    with Progress(
+    audited = audited_command(
+        store, action="incident.import", purpose="intake of incident reports", as_user=as_user,
+        arguments={"files": [str(f) for f in files][:20], "bytes": total}, what="importing incident reports",
+        **_national("national_analyst", "administrator"),
+    )  # fmt: skip
+    with audited as done, Progress(
         TextColumn("importing"),
         BarColumn(),
         DownloadColumn(),
@@ -210,6 +282,7 @@ def import_(
         summary = import_files(
             store=store, paths=files, rejects_path=rejects_path, progress=lambda n: bar.advance(task, n)
         )
+        done.update({k: v for k, v in summary.as_dict().items() if k != "rejections"})
     rate = summary.records / summary.seconds if summary.seconds else 0.0
     console.print(
         f"{summary.records:,} records in {summary.seconds:.1f}s ({rate:,.0f}/s): {summary.created:,} new, "
@@ -224,16 +297,21 @@ def import_(
 
 
 @app.command("analyse")
-def analyse(db: DbOption = None) -> None:
-    """Resolve persons and vehicles, detect groups and series, prioritise; store the results."""
-    from crimelink.pipeline import run_analysis
+def analyse(as_user: AsOption = None, db: DbOption = None) -> None:
+    """Resolve persons and vehicles, detect groups and series, prioritise; store the results (audited)."""
+    from crimelink.audit.commands import audited_command
+    from crimelink.pipeline import PEAK_MB, SECONDS, run_analysis
 
     store = _store(db)
-    with Progress(TextColumn("{task.description}"), BarColumn(), console=console, transient=True) as bar:
-        task = bar.add_task("analysing", total=None)
-        result = run_analysis(store=store, progress=lambda stage: bar.update(task, description=stage))
-    _after_analysis(store, result.run_id)
-    from crimelink.pipeline import PEAK_MB, SECONDS
+    audited = audited_command(store, action="analysis.run", purpose="intelligence analysis", as_user=as_user,
+                              what="running the analysis", **_national("national_analyst", "administrator"))
+    with audited as done:
+        with Progress(TextColumn("{task.description}"), BarColumn(), console=console, transient=True) as bar:
+            task = bar.add_task("analysing", total=None)
+            result = run_analysis(store=store, progress=lambda stage: bar.update(task, description=stage))
+        done["run_id"] = result.run_id
+        done.update({k: v for k, v in result.figures.items() if not k.startswith((SECONDS, PEAK_MB))})
+        done.update(_after_analysis(store, result.run_id))
 
     table = Table("figure", "value", title=f"analysis run {result.run_id}")
     for key, value in result.figures.items():
@@ -246,7 +324,7 @@ def analyse(db: DbOption = None) -> None:
                   + f"; peak memory {peak:,} MB")
 
 
-def _after_analysis(store: StoreHandle, run_id: int) -> None:
+def _after_analysis(store: StoreHandle, run_id: int) -> dict[str, int]:
     """What depends on fresh conclusions: the referral queue's priorities, and alerts."""
     from crimelink.casework.alerts import alerts_after_run
     from crimelink.casework.service import rescore_open_referrals
@@ -255,24 +333,11 @@ def _after_analysis(store: StoreHandle, run_id: int) -> None:
         rescored = rescore_open_referrals(session=session)
     alerts = alerts_after_run(store=store, run_id=run_id)
     console.print(f"{rescored:,} open referrals rescored, {alerts:,} alerts raised")
+    return {"referrals_rescored": rescored, "alerts_raised": alerts}
 
 
-@app.command("export")
-def export(
-    directory: Annotated[Path, typer.Option("--dir", help="Folder to write the analysis export into.")],
-    as_user: Annotated[
-        str | None, typer.Option("--as", help="A national-unit user to record in the audit (default: the OS user).")
-    ] = None,
-    purpose: Annotated[str, typer.Option(help="Why the export is made (recorded in the audit).")] = "analysis export",
-    db: DbOption = None,
-) -> None:
-    """Write the analysis export (shared/spec/analysis-export.md) as CSV files, with its marking and
-    handling conditions in handling.json; the export is recorded in the audit log first."""
-    from crimelink.reports.export import export_audited
-
-    counts = export_audited(store=_store(db), directory=directory, as_user=as_user, purpose=purpose)
-    for name, rows in counts.items():
-        console.print(f"{name}: {rows:,} rows")
+app.command("export")(export)
+app.command("bulletin")(bulletin)
 
 
 @app.command("serve")
@@ -290,82 +355,23 @@ def serve(
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
-@report_app.command("impact")
-def report_impact(
-    start: Annotated[
-        datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="First day (YYYY-MM-DD).")
-    ] = None,
-    end: Annotated[datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day, included.")] = None,
-    force: Annotated[str | None, typer.Option("--force", help="A force area (data.police.uk id).")] = None,
-    retailer: Annotated[str | None, typer.Option("--retailer", help="A retailer's code.")] = None,
-    operation: Annotated[int | None, typer.Option("--operation", help="An operation's id.")] = None,
-    output: Annotated[str, typer.Option("--format", help="csv or table.")] = "table",
-    records: Annotated[str | None, typer.Option("--records", help="Print the records behind one figure.")] = None,
-    db: DbOption = None,
-) -> None:
-    """The partnership's impact figures for any period, force area, retailer or operation."""
-    from crimelink.reports.impact import ImpactScope, impact_report, impact_table, write_csv, write_records_csv
-
-    scope = ImpactScope.of(
-        start=start.date() if start else None,
-        end=end.date() if end else None,
-        force=force,
-        retailer=retailer,
-        operation=operation,
-    )
-    with _store(db).session() as session:
-        report = impact_report(session=session, scope=scope)
-        if records:
-            write_records_csv(session=session, figure=report.figure(records), out=sys.stdout)
-        elif output == "csv":
-            write_csv(report, sys.stdout)
-        else:
-            Console().print(impact_table(report))
-
-
-@app.command("bulletin")
-def bulletin_command(
-    org: Annotated[str, typer.Option("--org", help="The retailer's or force's code.")],
-    out: Annotated[Path, typer.Option("--out", help="File to write.")],
-    since: Annotated[
-        datetime | None, typer.Option("--since", formats=["%Y-%m-%d"], help="First day (default: 28 days to --until).")
-    ] = None,
-    until: Annotated[
-        datetime | None,
-        typer.Option("--until", formats=["%Y-%m-%d"], help="Last day, included (default: the newest incident's)."),
-    ] = None,
-    output: Annotated[str, typer.Option("--format", help="html, text or pdf.")] = "html",
-    as_user: Annotated[
-        str | None, typer.Option("--as", help="A national-unit user to record in the audit (default: the OS user).")
-    ] = None,
-    db: DbOption = None,
-) -> None:
-    """The periodic bulletin for one retailer or force: prolific offenders and active groups affecting
-    them, sanitised as their handling codes require, images omitted. Recorded in the audit log."""
-    from crimelink.casework.bulletin_files import write_bulletin
-
-    made = write_bulletin(
-        store=_store(db), organisation_code=org, out=out, since=since.date() if since else None,
-        until=until.date() if until else None, fmt=output, as_user=as_user,
-    )  # fmt: skip
-    console.print(
-        f"{made.marking} bulletin for {made.organisation_name}, "
-        f"{made.period_from:%d %b %Y} to {made.period_to:%d %b %Y}: {made.incidents:,} incidents, "
-        f"{len(made.offenders)} prolific offenders, {len(made.groups)} active groups, "
-        f"{made.withheld:,} withheld, {made.images_omitted:,} with images omitted; written to {out}"
-    )
-
-
 @casework_app.command("seed")
 def casework_seed(
     seed: Annotated[int, typer.Option("--seed", help="Same seed, same year.")] = 1,
+    as_user: AsOption = None,
     db: DbOption = None,
 ) -> None:
-    """Create a year of the partnership's work (referrals, operations, outcomes) for the demo."""
+    """Create a year of the partnership's work (referrals, operations, outcomes) for the demo (audited)."""
+    from crimelink.audit.commands import audited_command
     from crimelink.casework.generate import AlreadySeeded, seed_partnership_year
 
+    store = _store(db)
     try:
-        created = seed_partnership_year(store=_store(db), seed=seed)
+        with audited_command(store, action="casework.seed", purpose="demonstration", as_user=as_user,
+                             arguments={"seed": seed}, what="seeding casework",
+                             **_national("administrator")) as done:  # fmt: skip
+            created = seed_partnership_year(store=store, seed=seed)
+            done.update(created)
     except AlreadySeeded as already:
         console.print(f"nothing to do: {already.message}")
         return
@@ -377,10 +383,14 @@ def evaluate_patterns_command(
     truth: Annotated[Path, typer.Option("--truth", help="The scenario's ground-truth folder (OUT.truth).")],
     db: DbOption = None,
 ) -> None:
-    """Groups (ARI, NMI, recovered), series (pairwise P/R/F1), prolific offenders' priority ranks."""
+    """Groups (ARI, NMI, recovered), series (pairwise P/R/F1), prolific offenders' priority ranks (audited)."""
+    from crimelink.audit.commands import audited_command
     from crimelink.evaluate.patterns import evaluate_patterns, summary_lines
 
-    report = evaluate_patterns(store=_store(db), truth=truth)
+    store = _reading(db)
+    with audited_command(store, action="evaluation.patterns", purpose="evaluation against ground truth",
+                         changes=False, arguments={"truth": str(truth)}):  # fmt: skip
+        report = evaluate_patterns(store=store, truth=truth)
     for line in summary_lines(report):
         print(line)
 
@@ -390,11 +400,15 @@ def evaluate_linkage_command(
     truth: Annotated[Path, typer.Option("--truth", help="The scenario's ground-truth folder (OUT.truth).")],
     db: DbOption = None,
 ) -> None:
-    """Persons (named and all mentions) and vehicles: pairwise and B-cubed precision, recall, F1."""
+    """Persons (named and all mentions) and vehicles: pairwise and B-cubed precision, recall, F1 (audited)."""
+    from crimelink.audit.commands import audited_command
     from crimelink.evaluate.linkage import evaluate_linkage
     from crimelink.evaluate.linkage_report import linkage_lines
 
-    scores = evaluate_linkage(store=_store(db), truth_dir=truth)
+    store = _reading(db)
+    with audited_command(store, action="evaluation.linkage", purpose="evaluation against ground truth",
+                         changes=False, arguments={"truth": str(truth)}):  # fmt: skip
+        scores = evaluate_linkage(store=store, truth_dir=truth)
     for line in linkage_lines(scores):
         print(line)
 
@@ -402,12 +416,21 @@ def evaluate_linkage_command(
 @app.command("import-police-uk")
 def import_police_uk_command(
     files: Annotated[list[Path], typer.Argument(help="data.police.uk street-level crime CSVs.", exists=True)],
+    as_user: AsOption = None,
     db: DbOption = None,
 ) -> None:
-    """Import police-recorded crime (data.police.uk street-level CSVs) as context beside retailers' reports."""
+    """Import police-recorded crime (data.police.uk street-level CSVs) as context beside retailers' reports
+    (audited)."""
+    from crimelink.audit.commands import audited_command
     from crimelink.intake.police_uk import import_police_uk
 
-    summary = import_police_uk(store=_store(db), paths=files)
+    store = _store(db)
+    with audited_command(store, action="police_context.import", purpose="intake of police-recorded crime",
+                         as_user=as_user, arguments={"files": [str(f) for f in files][:20]},
+                         what="importing police-recorded crime",
+                         **_national("national_analyst", "administrator")) as done:  # fmt: skip
+        summary = import_police_uk(store=store, paths=files)
+        done.update({k: v for k, v in summary.as_dict().items() if isinstance(v, int)})
     for key, value in summary.as_dict().items():
         console.print(f"{key}: {value}")
 

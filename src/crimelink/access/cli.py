@@ -69,16 +69,21 @@ def sharing_add(
 def sharing_list(
     include_revoked: Annotated[bool, typer.Option("--all", help="Revoked agreements too.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="JSON Lines instead of a table.")] = False,
+    as_user: AsOption = None,
     db: DbOption = None,
 ) -> None:
-    """The agreements in force (with ``--all``, revoked ones too), newest first."""
+    """The agreements in force (with ``--all``, revoked ones too), newest first (audited)."""
     from crimelink.access.sharing import list_agreements
-    from crimelink.audit.runs import open_for_command
+    from crimelink.audit.commands import audited_command
+    from crimelink.audit.runs import open_for_reading
 
-    store = open_for_command(db)
+    store = open_for_reading(db)
     try:
-        with store.session() as session:
+        with audited_command(store, action="sharing.list", purpose="system administration", changes=False,
+                             arguments={"all": include_revoked}, as_user=as_user, national=True,
+                             what="listing sharing agreements") as done, store.session() as session:  # fmt: skip
             found = list_agreements(session=session, include_revoked=include_revoked)
+            done["listed"] = len(found)
     finally:
         store.close()
     for a in found:

@@ -76,7 +76,7 @@ def search_command(
     db: DbOption = None,
 ) -> None:
     """Search the audit log (newest first), e.g. who read offender 42 last month. The search is audited."""
-    from crimelink.audit.runs import open_for_command
+    from crimelink.audit.runs import open_for_reading
     from crimelink.audit.service import AuditQuery, record, search_events
     from crimelink.domain.organisations import Role
 
@@ -86,7 +86,7 @@ def search_command(
         subject_id=subject_id or None, date_from=date.fromisoformat(since) if since else None,
         date_to=date.fromisoformat(until) if until else None, per_page=limit,
     )  # fmt: skip
-    store = open_for_command(db)
+    store = open_for_reading(db)
     try:
         with store.session() as session:
             actor = _actor(session, as_user, "searching the audit log", Role.AUDITOR)
@@ -132,12 +132,12 @@ def retention_queue_command(
 ) -> None:
     """Incidents whose personal data is due for review, oldest first. The read is audited."""
     from crimelink.access.retention import review_queue
-    from crimelink.audit.runs import open_for_command
+    from crimelink.audit.runs import open_for_reading
     from crimelink.audit.service import record
     from crimelink.settings import Settings
 
     settings = Settings.from_env(database_url=db)
-    store = open_for_command(db)
+    store = open_for_reading(db)
     try:
         with store.session() as session:
             actor = _actor(session, as_user, "the retention queue")
@@ -188,9 +188,9 @@ def subject_export_command(
 ) -> None:
     """Subject access: everything held about one person, as JSON on standard output (audited)."""
     from crimelink.access.retention import subject_access_export
-    from crimelink.audit.runs import open_for_command
+    from crimelink.audit.runs import open_for_reading
 
-    store = open_for_command(db)
+    store = open_for_reading(db)
     try:
         with store.session() as session:
             actor = _actor(session, as_user, "a subject access export")

@@ -36,8 +36,8 @@ from crimelink.store import StoreHandle
 from crimelink.store.models import AnalysisRun, ImportRun, utcnow
 
 __all__ = [
-    "CLI_KINDS", "SERVER_KINDS", "Recovered", "mark_interrupted", "open_for_command", "registered", "release",
-    "take_over",
+    "CLI_KINDS", "SERVER_KINDS", "Recovered", "mark_interrupted", "open_for_command", "open_for_reading", "registered",
+    "release", "take_over",
 ]  # fmt: skip
 
 CLI_KINDS = ("analysis", "import:file")
@@ -175,6 +175,30 @@ def open_for_command(database_url: str | None) -> StoreHandle:
     store = open_store(Settings.from_env(database_url=database_url).database_url)
     take_over(store, kinds=CLI_KINDS, command=" ".join(sys.argv[1:3]))
     return store
+
+
+def open_for_reading(database_url: str | None) -> StoreHandle:
+    """The store as a command that only reads opens it: never migrated, and not registered (it
+    starts no runs, so it marks none interrupted either).
+
+    Raises:
+        StoreError: no store there, or one not at the current schema (``crimelink db upgrade``
+            brings it there; a read is no time to change a schema someone else may be serving).
+    """
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    from crimelink.errors import StoreError
+    from crimelink.settings import Settings
+    from crimelink.store import open_store
+
+    url = Settings.from_env(database_url=database_url).database_url
+    parsed = make_url(url)
+    file = parsed.database if parsed.drivername.startswith("sqlite") and parsed.database != ":memory:" else None
+    if file and not Path(file).exists():
+        raise StoreError(f"no store at {file}: create it with `crimelink db upgrade`, or name one with --db")
+    return open_store(url, upgrade=False)
 
 
 def release(store: StoreHandle) -> None:

@@ -18,8 +18,9 @@ concurrent requests take every connection and then wait for one another.
 
 The purpose comes from the ``X-Purpose`` header, else the one the user stated for the session
 (``crimelink.audit.purposes``), else the user's role's usual purpose.
-Entries name the route's subject (``incident`` 42) so that an auditor can ask "who read
-this record"; query parameters and the client's address go into ``details``.
+Entries name the route's action as the route declares it (``crimelink.audit.actions``) and its
+subject (``incident`` 42) so that an auditor can ask "who read this record"; query parameters and
+the client's address go into ``details``.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crimelink.access.policy import Viewer
+from crimelink.audit.actions import ACTION_KEY, API_PREFIX, SAFE_METHODS, action_for
 from crimelink.audit.purposes import PURPOSES, SESSION_KEY
 from crimelink.audit.service import Actor, default_purpose, record
 from crimelink.errors import CrimelinkError
@@ -45,29 +47,11 @@ from crimelink.store import StoreHandle, create_store_engine
 
 log = logging.getLogger(__name__)
 
-API_PREFIX = "/api/v1"
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 NOT_AUDITED = frozenset({  # route paths (templates) that show no personal data
     "/", "/api/v1/dashboard", "/api/v1/forces.geojson", "/api/v1/me", "/openapi.json", "/docs",
     "/login", "/logout", "/api/v1/outcome-types",
     "/incidents/new", "/incidents/new/row", "/incidents/new/stores",  # the blank report form and its rows
 })  # fmt: skip
-KNOWN_READS: dict[str, tuple[str, str | None, str | None]] = {  # path without /api/v1: action, subject, param
-    "/incidents": ("incident.search", None, None),
-    "/incidents/{incident_id}": ("incident.read", "incident", "incident_id"),
-    "/offenders/{offender_id}": ("offender.read", "offender", "offender_id"),
-    "/vehicles/{vehicle_id}": ("vehicle.read", "vehicle", "vehicle_id"),
-    "/groups": ("group.list", None, None),
-    "/groups/{group_id}": ("group.read", "group", "group_id"),
-    "/audit": ("audit.search", None, None),
-    "/audit/verify": ("audit.verify", None, None),
-}
-KNOWN_CHANGES = {
-    ("POST", "/incidents"): "incident.submit",
-    ("POST", "/incidents/new"): "incident.submit",  # the web form
-    ("POST", "/offenders/{offender_id}/decisions"): "person_link.decide",
-}
-_VERBS = {"POST": "create", "PUT": "replace", "PATCH": "change", "DELETE": "delete"}
 MAX_PURPOSE = 200
 MAX_QUERY_TEXT = 200
 
@@ -98,32 +82,18 @@ def _route_path(scope: Scope) -> str | None:
     return path if isinstance(path, str) and path else route.path
 
 
-def _singular(word: str) -> str:
-    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
-
-
 def plan_for(scope: Scope) -> Plan | None:
     """The audit entry a request deserves, or ``None`` (not a route, or shows no personal data)."""
     template = _route_path(scope)
     method = scope["method"]
     if template is None or (method in SAFE_METHODS and template in NOT_AUDITED):
         return None
-    short = template.removeprefix(API_PREFIX) or "/"
+    route = scope["route"]
+    declared = (route.openapi_extra or {}).get(ACTION_KEY)
+    named = action_for(name=route.name, template=template, method=method,
+                       declared=declared if isinstance(declared, str) else None)  # fmt: skip
+    action, subject_type, param = named.action, named.subject_type, named.subject_param
     params: dict[str, Any] = scope.get("path_params", {})
-    known = KNOWN_READS.get(short) if method in SAFE_METHODS else None
-    if known is not None:
-        action, subject_type, param = known
-    else:
-        named = [p.strip("{}").split(":")[0] for p in short.split("/") if p.startswith("{")]
-        param = named[-1] if named else None
-        subject_type = param.removesuffix("_id") if param else None
-        resource = subject_type or _singular(next((p for p in short.split("/") if p), "page"))
-        if method in SAFE_METHODS:
-            action = f"{resource}.{'read' if param else 'list'}"
-        else:
-            tail = short.rstrip("/").rsplit("/", 1)[-1]
-            verb = tail if param and not tail.startswith("{") else _VERBS.get(method, method.lower())
-            action = KNOWN_CHANGES.get((method, short), f"{resource}.{verb}")
     subject_id = params.get(param) if param else None
     details: dict[str, Any] = {
         "method": method,

@@ -14,6 +14,11 @@ from pydantic_core import ErrorDetails
 from crimelink.intake._records import RawRecord
 
 _RAW_KEPT = 2000  # characters of the offending record kept in the rejects file
+_SHOWN = 120  # characters of any one value in a rejection line (the rejects file keeps it whole)
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= _SHOWN else f"{text[:_SHOWN]}… ({len(text):,} characters)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,9 +37,9 @@ class Rejection:
     raw: str = field(repr=False, default="")
 
     def describe(self) -> str:
-        where = f"{self.source}:{self.line}"
-        ref = f" ({self.submitter}/{self.incident_ref})" if self.incident_ref else ""
-        return f"{where}{ref}: " + "; ".join(f"{p.field}: {p.reason}" for p in self.problems)
+        where = f"{_cut(self.source)}:{self.line}"
+        ref = f" ({_cut(str(self.submitter))}/{_cut(self.incident_ref)})" if self.incident_ref else ""
+        return f"{where}{ref}: " + "; ".join(f"{_cut(p.field)}: {_cut(p.reason)}" for p in self.problems)
 
     def as_dict(self) -> dict[str, Any]:
         return {
