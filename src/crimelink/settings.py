@@ -11,6 +11,10 @@
 ``CRIMELINK_LOGIN_LOCKOUT_MINUTES``       the counting window and the lockout's length (15)
 ``CRIMELINK_RETENTION_CLEAR_YEARS``       years from an incident to its first review (6)
 ``CRIMELINK_OIDC_PROVIDERS``              a JSON file of organisations' OpenID Connect providers
+``CRIMELINK_MAX_BODY_MB``                 the largest request body taken, in MB (10); larger: 413
+``CRIMELINK_MAX_SUBMISSION_MB``           the same for ``POST /api/v1/incidents`` batches (50)
+``CRIMELINK_VALUE_REVIEW_GBP``            a loss above this, in pounds, is held for an analyst's
+                                          review before it counts in any figure (50000)
 """
 
 from __future__ import annotations
@@ -47,6 +51,13 @@ def _whole(name: str, default: int) -> int:
     return int(value)
 
 
+def value_review_gbp() -> float:
+    """The loss above which intake holds an incident's value for review (``CRIMELINK_VALUE_REVIEW_GBP``).
+
+    Read by intake itself, so that files, the API and the report form hold alike."""
+    return float(_whole("CRIMELINK_VALUE_REVIEW_GBP", 50_000))
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -58,6 +69,8 @@ class Settings:
     login_lockout_minutes: int = 15
     retention_clear_years: int = 6
     oidc_providers: str | None = None
+    max_body_mb: int = 10
+    max_submission_mb: int = 50
 
     @classmethod
     def from_env(cls, *, database_url: str | None = None) -> Settings:
@@ -74,6 +87,8 @@ class Settings:
             login_lockout_minutes=_whole("CRIMELINK_LOGIN_LOCKOUT_MINUTES", 15),
             retention_clear_years=_whole("CRIMELINK_RETENTION_CLEAR_YEARS", 6),
             oidc_providers=os.environ.get("CRIMELINK_OIDC_PROVIDERS") or None,
+            max_body_mb=_whole("CRIMELINK_MAX_BODY_MB", 10),
+            max_submission_mb=_whole("CRIMELINK_MAX_SUBMISSION_MB", 50),
         )
 
     def secret_problem(self) -> str | None:

@@ -1,9 +1,14 @@
 """The incident exchange format, v1 (``shared/spec/incident-v1.schema.json``), as pydantic models.
 
-This is the contract with retailers and forces: the models accept exactly what the schema
-accepts, no more (``extra="forbid"``, strict types) and no less. Validation runs on the raw
-JSON text (``IncidentReport.from_json``) so that pydantic-core parses and checks in one pass,
-which is what makes bulk intake fast.
+This is the contract with retailers and forces: the models accept what the schema accepts, no
+more (``extra="forbid"``, strict types, no NaN or Infinity), less only where a value cannot be
+true: a time outside 1990 to a day after receipt, a date of birth before 1900 or in the future,
+a name or alias with no letters ("!!!"), a registration mark with no letter or digit ("!!**$$"),
+and (across fields, :meth:`IncidentReport.implausibilities`) a person born after the incident.
+A loss within the bounds that stands out is accepted but held for review
+(:meth:`IncidentReport.value_stands_out`). Validation runs on the raw JSON text
+(``IncidentReport.from_json``) so that pydantic-core parses and checks in one pass, which is
+what makes bulk intake fast.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from crimelink.domain.forces import FORCE_IDS
 from crimelink.domain.offences import OffenceType
+from crimelink.domain.registration import to_ascii
 
 SCHEMA_ID = "crimelink.incident/1"
 
@@ -71,11 +77,14 @@ def _text(max_length: int, min_length: int = 0) -> type[str]:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
 EARLIEST_INCIDENT = datetime(1990, 1, 1, tzinfo=UTC)  # older than any retail crime record still held
 EARLIEST_BIRTH = date(1900, 1, 1)
+REVIEW_VALUE_GBP = 50_000.0  # a loss above this is held for an analyst's review (CRIMELINK_VALUE_REVIEW_GBP)
+ITEMS_OUTSTRIPPED = 10  # a stated loss this many times what the listed items are worth is held too
+ITEMS_SLACK_GBP = 1_000.0  # ... when it is also this much more (a £5 item and a £60 loss is no slip)
 
 
 def _in_window(value: datetime, what: str) -> datetime:
@@ -87,6 +96,13 @@ def _in_window(value: datetime, what: str) -> datetime:
         raise ValueError(f"{what} must be between 1990-01-01 and a day after it is received "
                          f"({latest.date().isoformat()}), not {value.isoformat()}")
     return value
+
+
+def _has_letter(text: str | None, what: str) -> str | None:
+    """A name must name: "!!!" or "123" is a slip, not a person (left out when not known)."""
+    if text is not None and text.strip() and not any(c.isalpha() for c in text):
+        raise ValueError(f"{what} has no letters: give the name as reported, or leave it out")
+    return text
 
 
 class Store(_Strict):
@@ -136,6 +152,18 @@ class PersonMention(_Strict):
     postcode: _text(10) | None = None  # type: ignore[valid-type]
     pnc_id: _text(16) | None = None  # type: ignore[valid-type]
 
+    @field_validator("name")
+    @classmethod
+    def _name_has_letters(cls, name: str | None) -> str | None:
+        return _has_letter(name, "a name")
+
+    @field_validator("aliases")
+    @classmethod
+    def _aliases_have_letters(cls, aliases: tuple[str, ...]) -> tuple[str, ...]:
+        for alias in aliases:
+            _has_letter(alias, "an alias")
+        return aliases
+
     @field_validator("dob")
     @classmethod
     def _born_plausibly(cls, dob: date | None) -> date | None:
@@ -150,6 +178,14 @@ class VehicleMention(_Strict):
     make: _text(64) | None = None  # type: ignore[valid-type]
     model: _text(64) | None = None  # type: ignore[valid-type]
     colour: _text(32) | None = None  # type: ignore[valid-type]
+
+    @field_validator("vrm")
+    @classmethod
+    def _mark_has_characters(cls, vrm: str) -> str:
+        # Look-alikes (Cyrillic, full-width) count as the letters and digits they show.
+        if not any(c.isascii() and c.isalnum() for c in to_ascii(vrm)):
+            raise ValueError("a registration mark has at least one letter or digit (? for each one not read)")
+        return vrm
 
 
 class Evidence(_Strict):
@@ -188,7 +224,7 @@ class IncidentReport(_Strict):
     evidence: Evidence | None = None
     grading: GradingBlock | None = None
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     @field_validator("occurred_at")
     @classmethod
@@ -222,6 +258,34 @@ class IncidentReport(_Strict):
         return self.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=True) | {
             "schema": SCHEMA_ID
         }
+
+    def implausibilities(self) -> list[tuple[str, str]]:
+        """``(field, reason)`` for what no real incident can say across its fields: a person
+        born after the incident. Each field on its own passed validation."""
+        day = self.occurred_at.date()
+        return [
+            (f"persons[{index}].dob", f"must be on or before the day of the incident ({day.isoformat()}), "
+                                      f"not {person.dob.isoformat()}")
+            for index, person in enumerate(self.persons)
+            if person.dob is not None and person.dob > day
+        ]
+
+    def value_stands_out(self, ceiling_gbp: float = REVIEW_VALUE_GBP) -> str | None:
+        """Why the loss should wait for an analyst before it counts in any figure, or ``None``.
+
+        A value within the format's bounds may still be a slip (£9,999,999 for £99.99): above
+        ``ceiling_gbp``, or far beyond the items listed (when every item has a value), it is
+        stored but held for review, so one report cannot move the national figures.
+        """
+        total = self.total_value_gbp
+        if total > ceiling_gbp:
+            return f"£{total:,.2f} is above £{ceiling_gbp:,.0f} for one incident"
+        listed = [(i.quantity or 1) * i.unit_value_gbp for i in self.items if i.unit_value_gbp is not None]
+        if self.value_gbp is not None and listed and len(listed) == len(self.items):
+            worth = sum(listed)
+            if total > ITEMS_OUTSTRIPPED * worth and total - worth > ITEMS_SLACK_GBP:
+                return f"£{total:,.2f} is far beyond the £{worth:,.2f} the items listed are worth"
+        return None
 
     @property
     def total_value_gbp(self) -> float:

@@ -10,13 +10,19 @@ A misread almost always breaks the mark's format (the confusable pairs are a let
 digit, and the formats fix where letters and digits stand), so ``plausible`` tells a mark that
 could be on a car from one that is probably a misread of another. ``PlateQuery`` is an
 analyst's search as ANPR tools take it: ``?`` for one unknown character, ``*`` for any run.
+
+A mark typed or pasted with look-alike characters (Cyrillic or Greek capitals, full-width
+letters and digits, zero-width spaces, soft hyphens) is the same mark: :func:`to_ascii` folds
+them to the ASCII they look like before anything else, so that it links and is found.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from crimelink.errors import InvalidValue
 
@@ -54,6 +60,45 @@ PLAUSIBLE_FORMATS = frozenset(
 _QUERY_ALLOWED = re.compile(r"^[A-Z0-9?*]{1,16}$")
 
 
+_SKELETON_CAPITALS = {"l": "I"}  # Unicode's confusables give "l" for I, l, 1 and |: on a plate it is I
+
+
+def to_ascii(text: str) -> str:
+    """``text`` with look-alike characters folded to the ASCII they look like (NFKC, then
+    Unicode's confusables); invisible format characters (zero-width, soft hyphen) removed.
+
+    A plate read off a screen or a foreign keyboard comes as "АВ12 СDЕ" (Cyrillic) or
+    "ＡＢ１２ＣＤＥ" (full-width); without this it never matches the mark it shows.
+    """
+    if text.isascii():
+        return text
+    normalised = unicodedata.normalize("NFKC", text)
+    return "".join(_lookalike(c) for c in normalised if unicodedata.category(c) != "Cf")
+
+
+@lru_cache(maxsize=4096)
+def _lookalike(char: str) -> str:
+    """The ASCII character ``char`` looks like (as a capital), or ``char`` itself if none."""
+    if char.isascii():
+        return char
+    from confusable_homoglyphs import confusables  # here: its table takes 0.3 s to load, and most marks are ASCII
+
+    capital = char.upper()
+    if len(capital) != 1:
+        return char
+    found = confusables.is_confusable(capital, greedy=True, preferred_aliases=[]) or []
+    glyphs: list[str] = [g["c"] for entry in found for g in entry["homoglyphs"]]
+    glyphs = [g for g in glyphs if len(g) == 1 and g.isascii()]
+    for glyph in sorted(glyphs, key=lambda g: not g.isalnum()):  # a letter or digit before punctuation
+        return _SKELETON_CAPITALS.get(glyph, glyph.upper())
+    return char
+
+
+def _cleaned(text: str) -> str:
+    """Upper case ASCII without spaces or punctuation; ``*`` and ``_`` as ``?``."""
+    return _STRIP.sub("", to_ascii(text).strip().upper()).replace("*", "?").replace("_", "?")
+
+
 def fold(text: str) -> str:
     """``text`` with the characters readers confuse folded to one representative each."""
     return text.translate(_CONFUSABLE)
@@ -84,7 +129,7 @@ class RegistrationMark:
     @classmethod
     def parse(cls, text: str, *, partial: bool | None = None) -> RegistrationMark:
         """Clean a mark as read. ``partial`` may be given by the reporter or inferred from ``?``."""
-        cleaned = _STRIP.sub("", text.strip().upper()).replace("*", "?").replace("_", "?")
+        cleaned = _cleaned(text)
         if not _ALLOWED.match(cleaned):
             raise InvalidValue("vrm", text, "a registration mark has 2 to 8 letters, digits or '?'")
         is_partial = "?" in cleaned or bool(partial)
@@ -95,7 +140,7 @@ class RegistrationMark:
     @property
     def pattern(self) -> str:
         """The read with ``?`` for each unknown character (the key itself when complete)."""
-        return self.key or _STRIP.sub("", self.text.strip().upper()).replace("*", "?").replace("_", "?")
+        return self.key or _cleaned(self.text)
 
     @property
     def fuzzy_key(self) -> str:
@@ -142,7 +187,7 @@ class PlateQuery:
     @classmethod
     def parse(cls, text: str, *, misreads: bool = False) -> PlateQuery:
         """Clean a typed query (case, spaces, ``%`` and ``_`` taken as ``*`` and ``?``)."""
-        cleaned = _STRIP.sub("", text.strip().upper()).replace("%", "*").replace("_", "?")
+        cleaned = _STRIP.sub("", to_ascii(text).strip().upper()).replace("%", "*").replace("_", "?")
         cleaned = re.sub(r"\*+", "*", cleaned)
         if not _QUERY_ALLOWED.match(cleaned) or sum(c not in "*?" for c in cleaned) < 2:
             raise InvalidValue(

@@ -2,8 +2,12 @@
 
 Every record is validated against the exchange format; each invalid one is reported with
 its line, field path and reason (and written to a rejects file), and every valid one is
-stored. Resubmitting ``(submitter, incident_ref)`` replaces the incident and keeps the
-earlier version; an identical resubmission changes nothing.
+stored. Beyond the format, a record must be plausible (nobody born after the incident), and a
+loss that stands out (above ``CRIMELINK_VALUE_REVIEW_GBP``, or far beyond the items listed) is
+stored but held for an analyst's review before it counts in any figure. An import that fails
+part-way is recorded as failed, with why (the batches already stored stay stored).
+Resubmitting ``(submitter, incident_ref)`` replaces the incident and keeps the earlier version;
+an identical resubmission changes nothing.
 """
 
 from __future__ import annotations
@@ -24,8 +28,9 @@ from sqlalchemy import insert, update
 from crimelink.access.organisations import organisation_ids_by_code
 from crimelink.domain.exchange import IncidentReport
 from crimelink.intake._records import RawRecord, csv_row_to_document, read_path
-from crimelink.intake._rejections import Rejection, rejection, rejection_from_error, write_rejection
+from crimelink.intake._rejections import Rejection, rejection, rejection_from_error, rejection_of, write_rejection
 from crimelink.intake._writer import Pending, StoreDirectory, content_hash, write_batch
+from crimelink.settings import value_review_gbp
 from crimelink.store import StoreHandle
 from crimelink.store.models import ImportRun, utcnow
 
@@ -68,10 +73,12 @@ class ImportSummary:
 class _Intake:
     """One import: validates records, batches them, and writes each batch in a transaction."""
 
-    def __init__(self, store: StoreHandle, rejects: IO[bytes] | None, progress: Callable[[int], None] | None):
+    def __init__(self, store: StoreHandle, rejects: IO[bytes] | None, progress: Callable[[int], None] | None,
+                 review_above_gbp: float | None = None) -> None:
         self.store = store
         self.rejects = rejects
         self.progress = progress
+        self.review_above_gbp = value_review_gbp() if review_above_gbp is None else review_above_gbp
         self.summary = ImportSummary()
         self.stores = StoreDirectory()
         with store.session() as session:
@@ -92,6 +99,9 @@ class _Intake:
         except ValidationError as error:
             self.reject(rejection_from_error(record, error))
             return
+        if problems := report.implausibilities():
+            self.reject(rejection_of(record, problems))
+            return
         submitter_id = self.submitters.get(report.submitter)
         if submitter_id is None:
             self.reject(
@@ -106,7 +116,8 @@ class _Intake:
         key = (submitter_id, report.incident_ref)
         if key in self.batch:
             self.flush()  # a resubmission within the batch: store the first before the second
-        self.batch[key] = Pending(report, submitter_id, record.text.decode(), content_hash(record.text))
+        held = report.value_stands_out(self.review_above_gbp) is not None
+        self.batch[key] = Pending(report, submitter_id, record.text.decode(), content_hash(record.text), held)
         if len(self.batch) >= BATCH_SIZE:
             self.flush()
 
@@ -135,9 +146,13 @@ class _Intake:
             run_id = conn.execute(
                 insert(ImportRun).returning(ImportRun.id), {"source": source[:400], "channel": channel}
             ).scalar_one()
-        for record in records:
-            self.take(record)
-        self.flush()
+        try:
+            for record in records:
+                self.take(record)
+            self.flush()
+        except BaseException as error:  # a crash, a lost database, Ctrl-C: the run says it failed
+            self._failed(run_id, error)
+            raise
         self.summary.seconds = perf_counter() - started
         self.summary.import_run_id = run_id
         with self.store.engine.begin() as conn:
@@ -154,6 +169,21 @@ class _Intake:
                 )
             )
         return self.summary
+
+    def _failed(self, run_id: int, error: BaseException) -> None:
+        """Mark the run failed (not left "running" until the next restart), with what it stored."""
+        details = {"status": "failed", "reason": f"{type(error).__name__}: {error}"[:400]}
+        try:
+            with self.store.engine.begin() as conn:
+                conn.execute(
+                    update(ImportRun).where(ImportRun.id == run_id).values(
+                        finished_at=utcnow(), records=self.summary.records, created=self.summary.created,
+                        replaced=self.summary.replaced, unchanged=self.summary.unchanged,
+                        rejected=self.summary.rejected, details=details,
+                    )
+                )
+        except Exception:  # the store itself is gone: the next start marks the run interrupted
+            pass
 
 
 @contextmanager
@@ -199,19 +229,23 @@ def import_files(
         return intake.run(_chain(paths), source=", ".join(map(str, paths)), channel="file")
 
 
-def import_documents(*, store: StoreHandle, documents: list[Any], source: str = "api") -> ImportSummary:
-    """Import incident documents already parsed from JSON (the API's body)."""
+def import_documents(
+    *, store: StoreHandle, documents: list[Any], source: str = "api", review_above_gbp: float | None = None
+) -> ImportSummary:
+    """Import incident documents already parsed from JSON (the API's body). ``review_above_gbp``:
+    the loss above which a value is held for review (default ``CRIMELINK_VALUE_REVIEW_GBP``)."""
     records = (RawRecord(source, index, _as_json(doc)) for index, doc in enumerate(documents, start=1))
-    return _Intake(store, None, None).run(records, source=source, channel="api")
+    return _Intake(store, None, None, review_above_gbp).run(records, source=source, channel="api")
 
 
 def _as_json(document: Any) -> bytes:
     """The document as JSON text; numbers beyond 64 bits (which orjson refuses) go through the
-    standard library so that validation can name the field and reject the record."""
+    standard library so that validation can name the field and reject the record (escaped, so
+    that text no encoding can hold, a lone surrogate, is refused as invalid rather than crash)."""
     try:
         return orjson.dumps(document)
     except TypeError:
-        return json.dumps(document, ensure_ascii=False).encode()
+        return json.dumps(document).encode()
 
 
 class _LazyFile:

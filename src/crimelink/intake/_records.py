@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -97,7 +98,8 @@ def _typed(field: str, text: str) -> Any:
         if field in _INTEGERS:
             return int(text)
         if field in _NUMBERS:
-            return float(text)
+            number = float(text)
+            return number if math.isfinite(number) else text  # "NaN", "inf": refused by name, not stored as nothing
     except ValueError:
         return text
     if field in _BOOLEANS:

@@ -3,6 +3,7 @@ line, incident_ref), which field (a path like ``persons[0].dob``), and why."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -84,7 +85,10 @@ def _identity(record: RawRecord) -> tuple[str | None, str | None]:
     try:
         parsed = orjson.loads(record.text)
     except orjson.JSONDecodeError:
-        return None, None
+        try:  # NaN or Infinity: not JSON, but the record still says whose it is
+            parsed = json.loads(record.text)
+        except ValueError:
+            return None, None
     if not isinstance(parsed, dict):
         return None, None
     submitter, ref = parsed.get("submitter"), parsed.get("incident_ref")
@@ -98,8 +102,14 @@ def rejection_from_error(record: RawRecord, error: ValidationError) -> Rejection
 
 
 def rejection(record: RawRecord, field_name: str, reason: str) -> Rejection:
+    return rejection_of(record, [(field_name, reason)])
+
+
+def rejection_of(record: RawRecord, problems: Sequence[tuple[str, str]]) -> Rejection:
+    """A rejection for several ``(field, reason)`` problems found at once."""
     submitter, ref = _identity(record)
-    return Rejection(record.source, record.line, submitter, ref, (FieldProblem(field_name, reason),), _raw_text(record))
+    found = tuple(FieldProblem(field_name, reason) for field_name, reason in problems)
+    return Rejection(record.source, record.line, submitter, ref, found, _raw_text(record))
 
 
 def _raw_text(record: RawRecord) -> str:

@@ -29,8 +29,10 @@ def clean_postcode(text: str | None) -> str | None:
     return str(parsed) if parsed else (text.strip().upper() or None if text else None)
 
 
-def incident_row(report: IncidentReport) -> dict[str, Any]:
-    """Columns of ``incidents`` that come straight from the report."""
+def incident_row(report: IncidentReport, *, value_held: bool = False) -> dict[str, Any]:
+    """Columns of ``incidents`` that come straight from the report. A value ``value_held`` for
+    review is kept apart (``value_held_gbp``) and counts as nothing until an analyst confirms it:
+    every figure sums ``value_gbp`` alone."""
     violence, evidence, grading, mo = report.violence, report.evidence, report.grading, report.mo
     return {
         "incident_ref": report.incident_ref,
@@ -38,7 +40,8 @@ def incident_row(report: IncidentReport) -> dict[str, Any]:
         "reported_at": utc(report.reported_at),
         "offence": report.offence.value,
         "crime_reference": report.crime_reference,
-        "value_gbp": report.total_value_gbp,
+        "value_gbp": 0.0 if value_held else report.total_value_gbp,
+        "value_held_gbp": report.total_value_gbp if value_held else None,
         "recovered_gbp": report.recovered_gbp,
         "mo_tags": list(mo.tags) if mo else [],
         "mo_text": mo.text if mo else None,

@@ -44,6 +44,7 @@ class Pending:
     submitter_id: int
     document: str
     content_hash: str
+    value_held: bool = False  # the loss stands out: kept apart until an analyst confirms it
 
 
 def content_hash(text: bytes) -> str:
@@ -179,7 +180,7 @@ def write_batch(conn: Connection, stores: StoreDirectory, batch: list[Pending]) 
 
 
 def _incident_columns(pending: Pending, store_id: int, store_force: str | None, now: Any) -> dict[str, Any]:
-    row = incident_row(pending.report)
+    row = incident_row(pending.report, value_held=pending.value_held)
     given = pending.report.police_force
     row.update(
         submitter_id=pending.submitter_id,

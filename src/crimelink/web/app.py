@@ -54,6 +54,7 @@ from crimelink.settings import Settings
 from crimelink.store import StoreHandle, open_store
 from crimelink.web.dependencies import CurrentViewer
 from crimelink.web.errors import HttpProblem, InvalidRequest, MisconfiguredApp, NotAuthenticated
+from crimelink.web.limits import MB, BodyLimitMiddleware, request_bounds
 from crimelink.web.marking import page_marking
 from crimelink.web.rendering import STATIC_DIR, render, templates
 from crimelink.web.security import CSRFMiddleware, SecurityHeadersMiddleware, csrf_token, input_hygiene
@@ -173,7 +174,7 @@ def create_app(settings: Settings, store: StoreHandle | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url=None,
         lifespan=lifespan,
-        dependencies=[Depends(input_hygiene)],
+        dependencies=[Depends(input_hygiene), Depends(request_bounds)],
         exception_handlers={
             CrimelinkError: crimelink_error,
             RequestValidationError: validation_error,
@@ -188,6 +189,8 @@ def create_app(settings: Settings, store: StoreHandle | None = None) -> FastAPI:
                                  session_purpose=purpose_views.current)
     app.add_middleware(AuditMiddleware)  # innermost of these: sees the route and the viewer
     app.add_middleware(CSRFMiddleware)
+    app.add_middleware(BodyLimitMiddleware, default_bytes=settings.max_body_mb * MB,
+                       submission_bytes=settings.max_submission_mb * MB)  # before anything reads a body
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret,

@@ -46,7 +46,10 @@ class Incident(Base):
     # "given" by the submitter, "derived" from the store's location, or "unknown".
     police_force_source: Mapped[str] = mapped_column(String(16))
     crime_reference: Mapped[str | None] = mapped_column(String(64))
-    value_gbp: Mapped[float] = mapped_column(Float, default=0.0)
+    value_gbp: Mapped[float] = mapped_column(Float, default=0.0)  # what every figure counts
+    # A loss that stood out at intake, held for an analyst's review: it counts (moves into
+    # value_gbp) only once confirmed. NULL: nothing held.
+    value_held_gbp: Mapped[float | None] = mapped_column(Float)
     recovered_gbp: Mapped[float | None] = mapped_column(Float)
     mo_tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     mo_text: Mapped[str | None] = mapped_column(Text)

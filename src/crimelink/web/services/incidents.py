@@ -111,7 +111,8 @@ class IncidentDetail(BaseModel):
     store: StoreOut
     force: ForceInfo
     crime_reference: str | None
-    value_gbp: float
+    value_gbp: float  # counted in figures
+    value_held_gbp: float | None = None  # a loss held for review: counted once confirmed
     recovered_gbp: float | None
     items: list[ItemOut]
     persons: list[PersonOut]
@@ -219,6 +220,7 @@ def get_incident(*, db_session: Session, viewer: Viewer, incident_id: int) -> In
         ),
         crime_reference=incident.crime_reference,
         value_gbp=incident.value_gbp,
+        value_held_gbp=incident.value_held_gbp,
         recovered_gbp=incident.recovered_gbp,
         items=[ItemOut.model_validate(item, from_attributes=True) for item in items],
         persons=[

@@ -89,7 +89,7 @@ class ChartView(BaseModel):
 def parse_node(node: str) -> tuple[str, int]:
     """``"g:3"`` → ("group", 3); :class:`InvalidRequest` for anything else."""
     prefix, _, number = node.partition(":")
-    if prefix not in KINDS or not number.isdigit():
+    if prefix not in KINDS or not (number.isascii() and number.isdigit() and len(number) <= 18):  # 64-bit ids
         raise InvalidRequest("a chart node is kind:id, kind one of o, g, v, i, s", node=node)
     return KINDS[prefix], int(number)
 
@@ -350,7 +350,7 @@ def _cells(db_session: Session, scopes: list[str], hot_only: bool) -> list[MapCe
 def map_data(*, db_session: Session, viewer: Viewer, kind: str, entity_id: int | None = None) -> MapData:
     """Incidents, route and hotspots of a group, series, offender or vehicle (or the national
     hotspots, ``kind`` "national"), for the viewer."""
-    from crimelink.web.services.patterns import series_filter
+    from crimelink.web.services.patterns import may_see_hotspots, series_filter
 
     if kind == "national":
         scope = "national" if viewer.national else (viewer.force or "")
@@ -381,6 +381,6 @@ def map_data(*, db_session: Session, viewer: Viewer, kind: str, entity_id: int |
         if not route or route[-1] != [p.lat, p.lon]:
             route.append([p.lat, p.lon])
     forces = sorted({p.force for p in points if p.force})
-    cells = _cells(db_session, forces, hot_only=False) if viewer.sees_groups else []
+    cells = _cells(db_session, [f for f in forces if may_see_hotspots(viewer, f)], hot_only=False)  # as /hotspots
     return MapData(title=title, kind=kind, entity_id=entity_id, points=points, route=route, forces=forces,
                    cells=cells, attribution=ATTRIBUTION, tiles=tile_layer())

@@ -344,6 +344,13 @@ def group_profile(*, db_session: Session, viewer: Viewer, group_id: int) -> Grou
     )
 
 
+def may_see_hotspots(viewer: Viewer, scope: str) -> bool:
+    """Whether the viewer may see the hotspot cells of ``scope`` ("national" or a force): the
+    national unit all, a force its own area's, retailers none. One rule for the hotspots page
+    and for the cells on every map."""
+    return viewer.national or (viewer.sees_groups and viewer.force is not None and scope == viewer.force)
+
+
 def _top(counts: Counter[str], limit: int) -> list[Share]:
     return [Share(name=k, incidents=v) for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
 
@@ -351,7 +358,7 @@ def _top(counts: Counter[str], limit: int) -> list[Share]:
 def hotspots(*, db_session: Session, viewer: Viewer, scope: str | None = None, limit: int = 200) -> Hotspots:
     """The hottest cells and the Knox near-repeat table of one scope ("national" or a force)."""
     scopes = sorted(set(db_session.scalars(select(Hotspot.scope).distinct()).all()))
-    allowed = scopes if viewer.national else ([viewer.force] if viewer.sees_groups and viewer.force else [])
+    allowed = scopes if viewer.national else [f for f in (viewer.force,) if f and may_see_hotspots(viewer, f)]
     chosen = scope or (viewer.force if not viewer.national and viewer.force else "national")
     if chosen not in allowed:
         raise NotFound("no hotspots for this area", scope=chosen)

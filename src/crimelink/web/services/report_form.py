@@ -133,6 +133,7 @@ class Confirmation:
     incident: IncidentDetail
     outcome: str  # created, replaced or unchanged
     hits: list[Hit]
+    paused: str | None = None  # why the report was not matched now (too many lookups by name)
 
 
 def suggested_ref(now: datetime) -> str:
@@ -332,12 +333,15 @@ def _check(document: dict[str, Any], form: ReportForm, positions: dict[str, list
     """The exchange format's verdict without storing: all problems shown at once, the form's own
     rules and the format's together."""
     try:
-        IncidentReport.from_json(orjson.dumps(document))
+        report = IncidentReport.from_json(orjson.dumps(document))
     except ValidationError as error:
         for problem in error.errors(include_url=False):
             path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in problem["loc"]).lstrip(".")
             reason = "required field is missing" if problem["type"] == "missing" else problem["msg"].lower()
             _put(form, path, reason, positions)
+        return
+    for path, reason in report.implausibilities():  # as intake would refuse it
+        _put(form, path, reason, positions)
 
 
 def submit_report(*, store: StoreHandle, viewer: Viewer, form: ReportForm) -> Submitted | None:
@@ -389,4 +393,5 @@ def confirmation(*, store: StoreHandle, viewer: Viewer, submitted: Submitted) ->
     outcome = "created" if summary.created else ("replaced" if summary.replaced else "unchanged")
     with store.session() as session:
         incident = get_incident(db_session=session, viewer=viewer, incident_id=submitted.incident_id)
-    return Confirmation(incident=incident, outcome=outcome, hits=hits)
+    paused = next((found["paused"] for found in known if found.get("paused")), None)
+    return Confirmation(incident=incident, outcome=outcome, hits=hits, paused=paused)

@@ -119,6 +119,10 @@ def plain_words(path: str, reason: str) -> str:
     """A rejection's reason in words a shop's staff can act on, from what the field must hold."""
     leaf = field_schema(path)
     kind = leaf.get("type")
+    if reason.lower().startswith("value error, "):  # one of the format's own rules, already in words
+        return reason[len("value error, "):]
+    if reason.startswith("must "):  # a plausibility rule (a date of birth after the incident)
+        return reason
     if reason.startswith("required field is missing") or "at least 1 character" in reason:
         return "must be filled in"
     if "at most" in reason and kind == "array":

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from crimelink.access.policy import Viewer, incident_filter
 from crimelink.domain.forces import all_forces, police_force
 from crimelink.domain.offences import OffenceType
+from crimelink.domain.registration import to_ascii
 from crimelink.store.models import Incident, Organisation, PersonMention, Store, VehicleMention
 
 
@@ -29,7 +30,7 @@ class IncidentQuery(BaseModel):
     submitter: str | None = Field(None, description="Code of the submitting organisation")
     date_from: date | None = None
     date_to: date | None = None
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=1_000_000)  # past this, an offset past 64 bits
     per_page: int = Field(50, ge=1, le=200)
 
     @model_validator(mode="before")
@@ -64,7 +65,7 @@ def _text_match(text: str) -> ColumnElement[bool]:
         Store.name.ilike(like, escape="\\"),
         exists().where(PersonMention.incident_id == Incident.id, PersonMention.name.ilike(like, escape="\\")),
     ]
-    plate = "".join(text.upper().split())
+    plate = "".join(to_ascii(text).upper().split())  # a plate typed with look-alikes finds the plate
     if plate.isalnum() and len(plate) >= 2:
         either.append(
             exists().where(

@@ -9,6 +9,8 @@
     return el ? JSON.parse(el.textContent) : null;
   }
 
+  function text(value) { var n = document.createElement("span"); n.textContent = value; return n; }  // never HTML
+
   var gbp = new Intl.NumberFormat("en-GB", { style: "currency", currency: "GBP", maximumFractionDigits: 0 });
   var count = new Intl.NumberFormat("en-GB");
 
@@ -80,8 +82,8 @@
           },
           onEachFeature: function (feature, lyr) {
             var f = byForce[feature.properties.force_id];
-            lyr.bindTooltip(feature.properties.PFA23NM + ": " +
-              (f ? count.format(f.incidents) + " incidents, " + gbp.format(f.value_gbp) : "none"));
+            lyr.bindTooltip(text(feature.properties.PFA23NM + ": " +
+              (f ? count.format(f.incidents) + " incidents, " + gbp.format(f.value_gbp) : "none")));
             lyr.on("click", function () { window.location = "/incidents?force=" + feature.properties.force_id; });
           }
         }).addTo(map);

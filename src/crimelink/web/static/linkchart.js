@@ -52,7 +52,7 @@
     var parts = [text("p", d.kind + ": " + d.label)];
     if (d.when) parts.push(text("p", new Date(d.when).toLocaleString("en-GB", { timeZone: "UTC" }) + " UTC"));
     if (d.detail && d.detail.description) parts.push(text("p", d.detail.description));
-    if (d.href) { var a = text("a", "Open"); a.href = d.href; parts.push(a); }
+    if (/^\/[^\/\\]/.test(d.href || "")) { var a = text("a", "Open"); a.href = d.href; parts.push(a); }  // a path here only
     show(parts);
     expandButton.hidden = false;
   });

@@ -1,8 +1,11 @@
 // The patterns map (Leaflet): force boundaries, hotspot cells, incidents and the route in time
 // order. No tile server unless one is configured: the platform works offline and the force
-// areas are the base map. The boundaries' OGL attribution is shown in full.
+// areas are the base map. The boundaries' OGL attribution is shown in full. Reports' words (an
+// incident's reference, a store's name) go into tooltips as text, never as HTML.
 (function () {
   "use strict";
+  function text(value) { var n = document.createElement("span"); n.textContent = value; return n; }
+
   var el = document.getElementById("pattern-map");
   var block = document.getElementById("map-data");
   if (!el || !block || typeof L === "undefined") return;
@@ -21,11 +24,11 @@
     var cells = L.layerGroup(data.cells.map(function (c) {
       return L.polygon(c.boundary, { color: c.hot ? "#b00020" : "#b35c00", weight: 1,
                                      fillOpacity: c.hot ? 0.45 : 0.15 })
-        .bindTooltip(c.incidents + " incidents · Gi* z " + c.gi_z.toFixed(2));
+        .bindTooltip(text(c.incidents + " incidents · Gi* z " + c.gi_z.toFixed(2)));
     })).addTo(map);
     var points = L.layerGroup(data.points.map(function (p, k) {
       return L.circleMarker([p.lat, p.lon], { radius: 5, color: "#0b2545", weight: 1, fillColor: "#1d6fb8",
-                                              fillOpacity: 0.85 }).bindTooltip((k + 1) + ". " + p.label);
+                                              fillOpacity: 0.85 }).bindTooltip(text((k + 1) + ". " + p.label));
     })).addTo(map);
     var route = L.polyline(data.route, { color: "#b00020", weight: 2.5, opacity: 0.8, dashArray: "6 4" }).addTo(map);
     layers = { "Hotspot cells": cells, "Incidents": points, "Route in time order": route };
@@ -50,7 +53,7 @@
           return { color: mine ? "#0b2545" : "#8fa3b8", weight: mine ? 1.6 : 0.6,
                    fillColor: mine ? "#f2b705" : "#ffffff", fillOpacity: mine ? 0.18 : 0.5 };
         },
-        onEachFeature: function (feature, layer) { layer.bindTooltip(feature.properties.PFA23NM); }
+        onEachFeature: function (feature, layer) { layer.bindTooltip(text(feature.properties.PFA23NM)); }
       }).addTo(map);
       boundaries.bringToBack();
       el.dataset.boundaries = String(geo.features.length);

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from crimelink.web.dependencies import CurrentViewer, DbSession, StoreDep, wants_partial
 from crimelink.web.rendering import render
 from crimelink.web.services.incidents import IncidentDetail, get_incident
 from crimelink.web.services.search import IncidentPage, IncidentQuery, search_choices, search_incidents
 from crimelink.web.services.submissions import known_matches, submit_incidents
+from crimelink.web.services.value_review import ValueConfirmed, confirm_value, may_review_values
 
 router = APIRouter()
 Search = Annotated[IncidentQuery, Query()]
@@ -35,7 +36,22 @@ def incidents_json(db_session: DbSession, viewer: CurrentViewer, query: Search) 
 @router.get("/incidents/{incident_id}", response_class=HTMLResponse, include_in_schema=False)
 def incident_page(request: Request, db_session: DbSession, viewer: CurrentViewer, incident_id: int) -> Response:
     incident = get_incident(db_session=db_session, viewer=viewer, incident_id=incident_id)
-    return render(request, "incident.html", incident=incident)
+    return render(request, "incident.html", incident=incident, may_review_values=may_review_values(viewer))
+
+
+@router.post("/incidents/{incident_id}/value-review", include_in_schema=False)
+def value_review_form(db_session: DbSession, viewer: CurrentViewer, incident_id: int) -> Response:
+    """"Confirm the value" on the incident page: the held value counts from now on."""
+    confirm_value(db_session=db_session, viewer=viewer, incident_id=incident_id)
+    return RedirectResponse(f"/incidents/{incident_id}", status_code=303)
+
+
+@router.post("/api/v1/incidents/{incident_id}/value-review", tags=["incidents"],
+             responses={404: {"description": "No such incident"}, 409: {"description": "Nothing held"}})
+def value_review(db_session: DbSession, viewer: CurrentViewer, incident_id: int) -> ValueConfirmed:
+    """Confirm a loss held for review at intake (national analysts and supervisors): from now on it
+    counts in every figure. Until then the incident shows it as ``value_held_gbp``."""
+    return confirm_value(db_session=db_session, viewer=viewer, incident_id=incident_id)
 
 
 @router.get(
