@@ -33,7 +33,7 @@ from crimelink.access.users import hash_password
 from crimelink.domain.organisations import Role
 from crimelink.store import StoreHandle
 from crimelink.store.models import GroupMember, Incident, PersonLink, PersonMention, User, VehicleLink, VehicleMention
-from web_server import ORGANISATIONS, Site, incident, site
+from web_server import ORGANISATIONS, SECRET, Site, incident, site
 
 PASSWORD = "pw-matrix-everyone"
 MISSING = 987654  # an id that exists for nothing
@@ -283,7 +283,7 @@ def test_no_role_of_any_organisation_sees_what_it_may_not(web: Site, capsys: pyt
     from crimelink.settings import Settings
     from crimelink.web import create_app
 
-    app = create_app(Settings(database_url=web.store.url, secret_key="x" * 32, demo=False), store=web.store)
+    app = create_app(Settings(database_url=web.store.url, secret_key=SECRET, demo=False), store=web.store)
     app_routes = api_routes(list(app.routes))
     with ThreadPoolExecutor(max_workers=6) as pool:
         results = list(pool.map(lambda who: run_as(web, app_routes, world, who), users))
@@ -317,7 +317,7 @@ def test_a_retailer_sees_another_retailers_reports_only_while_an_agreement_allow
     everyone = add_users(web.store)
     users = [w for w in everyone if w.retailer and w.role in (Role.RETAIL_REPORTER, Role.RETAIL_MANAGER)]
     others = [w for w in everyone if w.retailer and w.role in (Role.SUPERVISOR, Role.ADMINISTRATOR)]  # fresh refs
-    app = create_app(Settings(database_url=web.store.url, secret_key="x" * 32, demo=False), store=web.store)
+    app = create_app(Settings(database_url=web.store.url, secret_key=SECRET, demo=False), store=web.store)
     app_routes = api_routes(list(app.routes))
     admin = Actor("matrix-admin", "NATIONAL-UNIT", "administrator")
     with web.store.session() as session:

@@ -32,7 +32,7 @@ from crimelink.access.organisations import add_organisation
 from crimelink.intake import import_files
 from crimelink.scenario import generate_scenario
 from crimelink.store import StoreHandle, open_store
-from web_server import incident, site
+from web_server import SECRET, incident, site
 
 INCIDENTS = 5000  # three intake batches
 KILLS = 6
@@ -262,7 +262,7 @@ def test_runs_left_running_by_a_killed_process_are_marked_interrupted_at_the_nex
             assert session.scalars(select(RunningProcess.pid)).all() == [alive.pid], "the dead one forgotten"
         alive.kill()
         alive.wait()
-        create_app(Settings(database_url=sqlite_store.url, secret_key="x" * 32, demo=False))  # a server start
+        create_app(Settings(database_url=sqlite_store.url, secret_key=SECRET, demo=False))  # a server start
         with sqlite_store.session() as session:
             runs = {r.id: r for r in session.scalars(select(AnalysisRun))}
             assert runs[ghost].status == runs[live].status == "interrupted" and runs[ghost].finished_at is not None

@@ -1,4 +1,5 @@
-"""The web app's defences: CSRF, login throttling and lockout, cookies, headers, secrets.
+"""The web app's defences: CSRF, login throttling and lockout, cookies, headers, secrets, weak
+settings, and which proxies' forwarded addresses to believe.
 
 Over real HTTP on SQLite (the throttle's SQL is also run on PostgreSQL).
 """
@@ -7,8 +8,11 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import subprocess
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,6 +21,7 @@ import httpx
 import pytest
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import RedirectResponse
+from sqlalchemy import select
 
 from conftest import REPO
 from crimelink.settings import Settings
@@ -165,8 +170,11 @@ def test_security_headers_on_every_kind_of_response(web: Site) -> None:
         ("crimelink-demo-secret-not-for-production", False, "well-known default"),
         ("changeme", False, "well-known default"),
         ("x" * 31, False, "too short"),
-        ("x" * 32, False, None),
-        ("crimelink-demo-secret-not-for-production", True, None),
+        ("a" * 32, False, "too easy to guess"),
+        ("0123456789abcdefghijklmnopqrstuvwxyz", False, "too easy to guess"),
+        ("password-password-password-password", False, "too easy to guess"),
+        ("9f1c4e0b7a2d8c6e5b3a1f0d9e8c7b6a", False, None),
+        ("crimelink-demo-secret-not-for-production", True, None),  # the demo signs with a random key instead
         ("short", True, None),
     ],
 )
@@ -304,3 +312,132 @@ def test_a_client_secret_in_the_provider_file_is_refused(sqlite_store: StoreHand
     with pytest.raises(OidcMisconfigured, match="environment"):
         create_app(settings, store=sqlite_store)
     load_providers.cache_clear()
+
+
+# --- weak settings, and which proxies to believe ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("chosen", "role", "problem"),
+    [
+        ("12345678", "administrator", "too easy to guess"),
+        ("password1", "national_analyst", "too easy to guess"),
+        ("qwertyuiop", "retail_reporter", "too easy to guess"),
+        ("admin123", "administrator", "too easy to guess for an administrator's password"),
+        ("short", "retail_reporter", "at least 8 characters"),
+        ("admin123", "retail_reporter", None),  # guessable, but not in a handful of tries over the network
+        ("marble-otter-saucepan", "administrator", None),
+    ],
+)
+def test_weak_passwords_are_refused(sqlite_store: StoreHandle, chosen: str, role: str, problem: str | None) -> None:
+    from crimelink.access.organisations import add_organisation
+    from crimelink.access.users import create_user
+    from crimelink.errors import InvalidValue
+
+    with sqlite_store.session() as session:
+        add_organisation(session=session, code="NATIONAL-UNIT", kind="national_unit", name="National Unit")
+        if problem is None:
+            assert create_user(session=session, username="someone", password=chosen, role=role,
+                               organisation_code="NATIONAL-UNIT", display_name="Someone")  # fmt: skip
+            return
+        with pytest.raises(InvalidValue, match=problem) as refused:
+            create_user(session=session, username="someone", password=chosen, role=role,
+                        organisation_code="NATIONAL-UNIT", display_name="Someone")  # fmt: skip
+    assert refused.value.details["field"] == "password" and chosen not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        ({"client_id": "c", "client_secret_env": "TEST_OIDC_SECRET"}, r"POLICE-X: missing issuer"),
+        ({"issuer": "https://login.example", "client_secret_env": "TEST_OIDC_SECRET"}, "missing client_id"),
+        ({"issuer": "http://login.example", "client_id": "c", "client_secret_env": "TEST_OIDC_SECRET"}, "https://"),
+        ({"issuer": "login.example", "client_id": "c", "client_secret_env": "TEST_OIDC_SECRET"}, "https://"),
+        ({"issuer": "https://login.example", "client_id": "c"}, "missing client_secret_env"),
+    ],
+)
+def test_a_broken_provider_file_stops_the_start_naming_the_setting(
+    sqlite_store: StoreHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entry: dict[str, str], problem: str
+) -> None:
+    from crimelink.web.views.oidc import OidcMisconfigured, load_providers
+
+    monkeypatch.setenv("TEST_OIDC_SECRET", "s3cret-from-the-environment")
+    config = tmp_path / "oidc.json"
+    config.write_text(json.dumps({"POLICE-X": entry}))
+    load_providers.cache_clear()
+    settings = Settings(database_url=sqlite_store.url, secret_key=SECRET, demo=False, oidc_providers=str(config))
+    try:
+        with pytest.raises(OidcMisconfigured, match=problem):
+            create_app(settings, store=sqlite_store)
+    finally:
+        load_providers.cache_clear()
+
+
+def test_trusted_proxies_must_be_addresses(monkeypatch: pytest.MonkeyPatch) -> None:
+    from crimelink.errors import InvalidValue
+
+    monkeypatch.setenv("CRIMELINK_TRUSTED_PROXIES", "10.0.0.5, 10.1.0.0/16,::1")
+    assert Settings.from_env().trusted_proxies == ("10.0.0.5/32", "10.1.0.0/16", "::1/128")
+    for wrong in ("*", "proxy.internal"):
+        monkeypatch.setenv("CRIMELINK_TRUSTED_PROXIES", wrong)
+        with pytest.raises(InvalidValue, match="CRIMELINK_TRUSTED_PROXIES"):
+            Settings.from_env()
+
+
+@contextmanager
+def served_as_crimelink_serve(store: StoreHandle, monkeypatch: pytest.MonkeyPatch, **env: str) -> Iterator[str]:
+    """The app served with exactly the options ``crimelink serve`` gives uvicorn, on real HTTP."""
+    import threading
+
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from crimelink.cli import app as cli
+
+    for name in ("CRIMELINK_DEMO", "CRIMELINK_TRUSTED_PROXIES", "FORWARDED_ALLOW_IPS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in {"CRIMELINK_SECRET_KEY": SECRET, "CRIMELINK_COOKIE_SECURE": "0", **env}.items():
+        monkeypatch.setenv(name, value)
+    asked: dict[str, Any] = {}
+    with monkeypatch.context() as patch:
+        patch.setattr(uvicorn, "run", lambda app, **options: asked.update(app=app, **options))
+        started = CliRunner().invoke(cli, ["serve", "--db", store.url])
+    assert started.exit_code == 0, started.output
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        asked |= {"port": sock.getsockname()[1], "log_level": "warning", "lifespan": "on"}
+    server = uvicorn.Server(uvicorn.Config(asked.pop("app"), **asked))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{asked['port']}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def test_forwarded_addresses_are_believed_only_from_configured_proxies(
+    sqlite_store: StoreHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crimelink.audit.models import AuditEvent
+
+    fill_store(sqlite_store, Path(sqlite_store.url.removeprefix("sqlite:///")).parent)
+    limit = {"CRIMELINK_LOGIN_ADDRESS_MAX_FAILURES": "3"}
+    with served_as_crimelink_serve(sqlite_store, monkeypatch, **limit) as url, httpx.Client(base_url=url) as local:
+        codes = [local.post("/login", data={"username": f"ghost{n}", "password": "x"},
+                            headers={"X-Forwarded-For": f"203.0.113.{n}"}).status_code for n in range(3)]  # fmt: skip
+        assert codes == [401, 401, 429]  # a made-up address each time does not escape the lockout
+    trusted = {"CRIMELINK_TRUSTED_PROXIES": "127.0.0.1", **limit}
+    with served_as_crimelink_serve(sqlite_store, monkeypatch, **trusted) as url, httpx.Client(base_url=url) as proxy:
+        answer = proxy.post("/login", data={"username": "ghost9", "password": "x"},
+                            headers={"X-Forwarded-For": "198.51.100.7"})  # fmt: skip
+        assert answer.status_code == 401  # the proxy's own address (locked out above) is not the client's
+    with sqlite_store.session() as session:
+        failed = session.scalars(select(AuditEvent).where(AuditEvent.action.like("login.%")).order_by(AuditEvent.seq))
+        addresses = [(e.details["username"], e.details["ip"]) for e in failed if e.action == "login.failed"]
+    assert addresses == [("ghost0", "127.0.0.1"), ("ghost1", "127.0.0.1"), ("ghost2", "127.0.0.1"),
+                         ("ghost9", "198.51.100.7")]  # fmt: skip

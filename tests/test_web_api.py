@@ -332,6 +332,12 @@ def test_users_and_demo_logins(sqlite_store: StoreHandle) -> None:
     with store.session() as session:
         logins = seed_demo_users(session=session)
         assert seed_demo_users(session=session) == logins  # idempotent
+    app = create_app(Settings(database_url=store.url, secret_key="", demo=True), store=store)
+    with serve(app) as url, httpx.Client(base_url=url) as browser:
+        assert "demo-analyst" in browser.get("/login").text  # the demo shows its logins
+        browser.post("/login", data={"username": "analyst", "password": "demo-analyst"})
+        assert browser.get("/api/v1/me").json()["organisation"] == "NATIONAL-UNIT"
+    with store.session() as session:  # a real user: from now on the store is no demo's
         create_user(
             session=session,
             username="Jo.Bloggs",
@@ -347,11 +353,6 @@ def test_users_and_demo_logins(sqlite_store: StoreHandle) -> None:
     assert ("national_analyst", "NATIONAL-UNIT") in kinds
     assert ("force_investigator", "POLICE-WEST-MIDLANDS") in kinds
     assert len({login.organisation for login in logins if login.role.value == "retail_reporter"}) == 2
-    app = create_app(Settings(database_url=store.url, secret_key="", demo=True), store=store)
-    with serve(app) as url, httpx.Client(base_url=url) as browser:
-        assert "demo-analyst" in browser.get("/login").text  # the demo shows its logins
-        browser.post("/login", data={"username": "analyst", "password": "demo-analyst"})
-        assert browser.get("/api/v1/me").json()["organisation"] == "NATIONAL-UNIT"
 
 
 def test_the_app_refuses_to_start_without_a_secret(sqlite_store: StoreHandle) -> None:

@@ -350,9 +350,10 @@ def serve(
     import uvicorn
 
     from crimelink.web import create_app
+    from crimelink.web.security import proxy_options
 
     settings = Settings.from_env(database_url=db)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", **proxy_options(settings))
 
 
 @casework_app.command("seed")

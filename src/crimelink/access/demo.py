@@ -3,7 +3,11 @@
 Only for demonstrations (``CRIMELINK_DEMO=1``): the passwords are printed and written here.
 The callers check ``settings.demo`` (the web app seeds at start-up in demo mode, and
 ``python -m crimelink.access.demo`` refuses without it). Seeding is idempotent: existing
-organisations and users are kept as they are.
+organisations and demo users are kept as they are.
+
+A demo publishes its logins, so it runs only on a store of its own: seeding refuses a store
+that has any user who is not one of the demo's (another username, or a demo username with a
+password of its own), and so the web app in demo mode refuses to start on it.
 
 The retail logins belong to the first two retailers registered (by code), so a demo on a
 generated scenario shows real data; two retailers are needed to show that one cannot see
@@ -20,13 +24,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crimelink.access.organisations import add_organisation
-from crimelink.access.users import create_user, user_by_username
+from crimelink.access.users import create_user, user_by_username, verify_password
 from crimelink.domain.organisations import OrganisationKind, Role
-from crimelink.store.models import Organisation
+from crimelink.errors import CrimelinkError
+from crimelink.store.models import Organisation, User
 
 NATIONAL_UNIT = "NATIONAL-UNIT"
 DEMO_FORCE = ("POLICE-WEST-MIDLANDS", "West Midlands Police", "west-midlands")
 DEMO_RETAILERS = ("DEMO-RETAIL", "DEMO-RETAIL-2")
+
+
+class DemoRefused(CrimelinkError):
+    """Demo mode asked for on a store with real users: their data is not for a demonstration."""
+
+    status_code = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,9 +104,32 @@ def demo_logins(*, session: Session) -> list[DemoLogin]:
     return [DemoLogin(username, f"demo-{username}", role, org) for username, role, org in plan]
 
 
+def users_not_of_the_demo(*, session: Session, logins: list[DemoLogin]) -> list[str]:
+    """Usernames of the users who are not demo logins (checking a demo name's password costs
+    ~0.1 s, paid only for users that exist before the demo seeds its own)."""
+    passwords = {login.username: login.password for login in logins}
+    return [
+        user.username
+        for user in session.scalars(select(User).order_by(User.username))
+        if user.username not in passwords or not verify_password(passwords[user.username], user.password_hash)
+    ]
+
+
 def seed_demo_users(*, session: Session) -> list[DemoLogin]:
-    """Create the demo users that do not exist yet; return every demo login."""
+    """Create the demo users that do not exist yet; return every demo login.
+
+    Raises :class:`DemoRefused` when the store has users of its own (see the module's docstring).
+    """
     logins = demo_logins(session=session)
+    others = users_not_of_the_demo(session=session, logins=logins)
+    if others:
+        named = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+        raise DemoRefused(
+            f"demo mode refused: this store has {len(others)} user(s) who are not demo logins ({named}). "
+            "The demo publishes its logins, so it runs only on a store of its own: start it on a new "
+            "database (--db), or serve this one without CRIMELINK_DEMO=1.",
+            users=len(others),
+        )
     for login in logins:
         if user_by_username(session=session, username=login.username) is None:
             create_user(

@@ -1,4 +1,5 @@
-"""The access tables of their own: recorded sharing agreements between organisations.
+"""The access tables of their own: recorded sharing agreements between organisations, and the
+web app's login sessions (``WebSession``).
 
 An agreement is kept after it is revoked (``revoked_at``), so that the record shows who could
 see whose reports, and when; the audit log holds every creation and revocation as well.
@@ -43,3 +44,24 @@ class SharingAgreementOffence(Base):
 
     agreement_id: Mapped[int] = mapped_column(BigId, ForeignKey("sharing_agreements.id"), primary_key=True)
     offence: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class WebSession(Base):
+    """One login to the web app. The browser's (signed) cookie carries a random token; the
+    table keeps only its SHA-256, so reading the table gives no one a working cookie.
+
+    A session is over when ``ended_at`` is set (logout, a password change, the user disabled:
+    ``end_reason`` says which) or when it has been idle or alive too long; the row is kept
+    for a while so that an administrator can see who was logged in, and from where.
+    """
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 (hex) of the cookie's token
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # how the user logged in: "form", "oidc"
+    address: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(32))

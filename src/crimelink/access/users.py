@@ -3,6 +3,11 @@
 Passwords are hashed with Argon2id at pwdlib's recommended cost. Checking a password costs
 about a tenth of a second on purpose; :func:`authenticate` spends that time whether or not
 the username exists, so that response times do not tell an attacker which usernames are real.
+
+**Passwords people choose.** At least 8 characters and not a common or easily guessed one
+(zxcvbn's estimate, which knows the common-password lists and keyboard, date and repeat
+patterns); an administrator's, which opens everything, must resist a longer guessing attack.
+Changing a password or disabling a user ends every one of their web sessions at once.
 """
 
 from __future__ import annotations
@@ -12,13 +17,20 @@ from functools import cache
 from pwdlib import PasswordHash
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
 from crimelink.access.organisations import organisation_by_code
+from crimelink.access.sessions import end_user_sessions
 from crimelink.domain.organisations import Role
 from crimelink.errors import InvalidValue
 from crimelink.store.models import User
 
 MIN_PASSWORD_LENGTH = 8
+# zxcvbn's scores: 0 "too guessable" (under 10^3 guesses), 1 "very guessable" (under 10^6),
+# 2 "somewhat guessable" (under 10^8: resists guessing over the network), 3 and 4 stronger.
+MIN_SCORE = 1
+MIN_ADMINISTRATOR_SCORE = 2
+SERVICE_WORDS = ["crimelink"]  # words an attacker tries first against this service
 _USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
 
 
@@ -46,6 +58,27 @@ def verify_password(password: str, password_hash: str) -> bool:
         return False
 
 
+def password_problem(password: str, *, role: Role | str) -> str | None:
+    """Why ``password`` may not be used by someone with ``role``, or ``None`` if it may."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"at least {MIN_PASSWORD_LENGTH} characters"
+    needed = MIN_ADMINISTRATOR_SCORE if Role(role) is Role.ADMINISTRATOR else MIN_SCORE
+    estimate = zxcvbn(password[:100], user_inputs=SERVICE_WORDS)
+    if int(estimate["score"]) >= needed:
+        return None
+    whose = " for an administrator's password" if needed == MIN_ADMINISTRATOR_SCORE else ""
+    warning = str(estimate["feedback"]["warning"] or "").rstrip(".")
+    why = f" ({warning[0].lower()}{warning[1:]})" if warning else ""
+    return f"too easy to guess{whose}{why}: use a longer phrase of uncommon words"
+
+
+def check_password(password: str, *, role: Role | str) -> None:
+    """Raise :class:`InvalidValue` (field ``password``) when ``password`` is too weak for ``role``."""
+    problem = password_problem(password, role=role)
+    if problem is not None:
+        raise InvalidValue("password", "(hidden)", problem)
+
+
 def normalise_username(username: str) -> str:
     """Usernames are case-insensitive: stored and looked up in lower case."""
     name = username.strip().lower()
@@ -63,11 +96,11 @@ def create_user(
     organisation_code: str,
     display_name: str,
 ) -> User:
-    """Add a user to a registered organisation. Refuses a username already taken."""
+    """Add a user to a registered organisation. Refuses a username already taken, and a
+    password too weak for the role (:func:`password_problem`)."""
     name = normalise_username(username)
     role = Role(role)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidValue("password", "(hidden)", f"at least {MIN_PASSWORD_LENGTH} characters")
+    check_password(password, role=role)
     if session.scalar(select(User.id).where(User.username == name)) is not None:
         raise InvalidValue("username", name, "already taken")
     organisation = organisation_by_code(session=session, code=organisation_code)
@@ -100,3 +133,20 @@ def authenticate(*, session: Session, username: str, password: str) -> User | No
         return None
     ok = verify_password(password, user.password_hash)
     return user if ok and user.active else None
+
+
+def set_password(*, session: Session, user: User, password: str) -> int:
+    """Give ``user`` a new password (checked as for a new user) and end every session they
+    have open, so that whoever held the old one is logged out; how many sessions ended."""
+    check_password(password, role=user.role)
+    user.password_hash = hash_password(password)
+    session.flush()
+    return end_user_sessions(session=session, user_id=user.id, reason="password changed")
+
+
+def deactivate_user(*, session: Session, user: User) -> int:
+    """Stop ``user`` logging in and end every session they have open; how many ended.
+    The user's records stay (they are kept on the audit and in casework)."""
+    user.active = False
+    session.flush()
+    return end_user_sessions(session=session, user_id=user.id, reason="user disabled")

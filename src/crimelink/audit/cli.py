@@ -1,10 +1,11 @@
-"""``crimelink audit`` (verify the chain, search the entries) and ``crimelink retention`` (review
-queue, decisions, subject access, erasure). Wired into ``crimelink.cli`` with
-``app.add_typer(audit_app, name="audit")`` and ``app.add_typer(retention_app, name="retention")``;
-imports stay lazy so that ``--help`` is instant. Commands run on the server are audited as
-``system:cli:<operating-system user>``, or as the registered user ``--as`` names (who must hold
-a role that may do it); every command that reads personal data (the queue, a subject access
-export, a search of the log) is itself recorded, with its purpose (``--purpose``, defaulted).
+"""``crimelink audit`` (verify the chain, print its hashes to keep elsewhere, search the
+entries) and ``crimelink retention`` (review queue, decisions, subject access, erasure). Wired
+into ``crimelink.cli`` with ``app.add_typer(audit_app, name="audit")`` and
+``app.add_typer(retention_app, name="retention")``; imports stay lazy so that ``--help`` is
+instant. Commands run on the server are audited as ``system:cli:<operating-system user>``, or
+as the registered user ``--as`` names (who must hold a role that may do it); every command
+that reads personal data (the queue, a subject access export, a search of the log) is itself
+recorded, with its purpose (``--purpose``, defaulted).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -32,20 +34,32 @@ def parse_anchor(text: str) -> tuple[int, str]:
     return int(seq), digest.lower()
 
 
+def read_anchors(path: Path) -> list[tuple[int, str]]:
+    """``SEQ:HASH`` lines (as ``hashes`` or ``verify`` print them); blank and ``#`` lines skipped."""
+    lines = (line.strip() for line in path.read_text().splitlines())
+    return [parse_anchor(line.split()[-1]) for line in lines if line and not line.startswith("#")]
+
+
 @audit_app.command("verify")
 def verify_command(
     anchor: Annotated[
         list[str] | None,
         typer.Option("--anchor", help="SEQ:HASH kept from an earlier verify; the chain must still contain it."),
     ] = None,
+    anchors_file: Annotated[
+        Path | None,
+        typer.Option("--anchors", help="A file of SEQ:HASH lines kept elsewhere (see `crimelink audit hashes`)."),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Check every entry's hash and link. Exit status 1, naming the first bad entry, if any
-    entry was altered, removed, inserted or reordered."""
+    entry was altered, removed, inserted or reordered. A chain rebuilt from scratch checks out
+    on its own: only anchors kept elsewhere show it, and an anchor for every entry names the
+    first altered one exactly."""
     from crimelink.audit.runs import open_for_command
     from crimelink.audit.service import verify
 
-    anchors = [parse_anchor(a) for a in anchor or []]
+    anchors = [parse_anchor(a) for a in anchor or []] + (read_anchors(anchors_file) if anchors_file else [])
     store = open_for_command(db)
     try:
         with store.session() as session:
@@ -59,6 +73,26 @@ def verify_command(
     print(f"audit log BROKEN at entry {result.first_bad_seq}: {result.problem}", file=sys.stderr)
     print(f"{result.entries:,} entries check out before it", file=sys.stderr)
     raise typer.Exit(1)
+
+
+@audit_app.command("hashes")
+def hashes_command(
+    after: Annotated[int, typer.Option(min=0, help="Only entries after this one (to append to a kept file).")] = 0,
+    db: DbOption = None,
+) -> None:
+    """Print SEQ:HASH for every entry. Keep the output elsewhere (append to it now and then with
+    --after); `crimelink audit verify --anchors FILE` then names the first entry altered, even
+    in a chain rebuilt from scratch."""
+    from crimelink.audit.runs import open_for_command
+    from crimelink.audit.service import chain_hashes
+
+    store = open_for_command(db)
+    try:
+        with store.session() as session:
+            for seq, digest in chain_hashes(session=session, after=after):
+                print(f"{seq}:{digest}")
+    finally:
+        store.close()
 
 
 @audit_app.command("search")

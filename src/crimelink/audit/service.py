@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -184,14 +184,19 @@ def verify(*, session: Session, anchors: Sequence[tuple[int, str]] = ()) -> Veri
     """Walk the whole chain; report the first altered, removed, inserted or reordered entry.
 
     ``anchors``: ``(seq, hash)`` pairs recorded earlier outside the database; each must still
-    be in the chain (a rebuilt chain would have other hashes).
+    be in the chain (a rebuilt chain would have other hashes). A rebuilt chain checks out on
+    its own, so the anchors are all there is to go on: the first altered entry comes after the
+    last anchor that still holds and at or before the first that does not. With an anchor for
+    every entry (``crimelink audit hashes``) that names it exactly; with fewer, the report
+    names the first entry that can no longer be trusted and the range the change lies in.
     """
     head_seq, head_hash = session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one()
     wanted = dict(anchors)
     expected_seq, previous, count = 1, GENESIS_HASH, 0
+    held = 0  # the last anchored entry found as anchored
 
     def bad(seq: int, problem: str) -> Verification:
-        return Verification(False, count, head_seq, head_hash, seq, problem)
+        return Verification(False, min(count, seq - 1), head_seq, head_hash, seq, problem)
 
     rows = session.execute(select(*_COLUMNS).order_by(AuditEvent.seq).execution_options(yield_per=5000))
     for row in rows.mappings():
@@ -204,8 +209,10 @@ def verify(*, session: Session, anchors: Sequence[tuple[int, str]] = ()) -> Veri
             return bad(seq, f"entry {seq} was altered: its content no longer matches its hash")
         if row["prev_hash"] != previous:
             return bad(seq, f"entry {seq} does not follow entry {seq - 1}: entries removed, inserted or reordered")
-        if seq in wanted and wanted[seq] != row["hash"]:
-            return bad(seq, f"entry {seq} is not the one anchored: the chain was rebuilt")
+        if seq in wanted:
+            if wanted[seq] != row["hash"]:
+                return bad(held + 1, _rebuilt(held + 1, seq))
+            held = seq
         previous, expected_seq, count = row["hash"], seq + 1, count + 1
     last = expected_seq - 1
     if head_seq > last:
@@ -218,10 +225,30 @@ def verify(*, session: Session, anchors: Sequence[tuple[int, str]] = ()) -> Veri
     return Verification(True, count, head_seq, head_hash)
 
 
+def chain_hashes(*, session: Session, after: int = 0) -> Iterator[tuple[int, str]]:
+    """``(seq, hash)`` of every entry after ``after``, in order: anchors for every entry."""
+    rows = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.seq > after).order_by(AuditEvent.seq)
+        .execution_options(yield_per=5000)
+    )  # fmt: skip
+    for seq, digest in rows:
+        yield int(seq), str(digest)
+
+
+def _rebuilt(first: int, anchored: int) -> str:
+    """The problem of a chain rebuilt after a change somewhere in ``first``..``anchored``."""
+    if first == anchored:
+        return f"entry {anchored} was altered and the chain rebuilt after it: it is not the entry anchored"
+    return (
+        f"the chain was rebuilt: entry {anchored} is not the one anchored, so an entry from {first} to "
+        f"{anchored} was altered, removed or inserted (anchors closer together would name it)"
+    )
+
+
 # --- search ---------------------------------------------------------------------------------
 
 
-class AuditQuery(BaseModel):
+class AuditFilters(BaseModel):
     """Filters of an audit search, as query parameters; blank form fields count as absent."""
 
     user: str | None = Field(None, max_length=64, description="Username (exact)")
@@ -231,8 +258,6 @@ class AuditQuery(BaseModel):
     subject_id: str | None = Field(None, max_length=64)
     date_from: date | None = None
     date_to: date | None = None
-    page: int = Field(1, ge=1, le=100_000)
-    per_page: int = Field(100, ge=1, le=500)
 
     @model_validator(mode="before")
     @classmethod
@@ -240,6 +265,13 @@ class AuditQuery(BaseModel):
         if isinstance(data, dict):
             return {k: v for k, v in data.items() if not (isinstance(v, str) and not v.strip())}
         return data
+
+
+class AuditQuery(AuditFilters):
+    """The filters and which page of the entries (the API pages with ``crimelink.web.paging``)."""
+
+    page: int = Field(1, ge=1, le=100_000)
+    per_page: int = Field(100, ge=1, le=500)
 
 
 class AuditRow(BaseModel):

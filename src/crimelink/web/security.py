@@ -1,4 +1,5 @@
-"""The web app's defences: security headers, CSRF protection, login throttling and lockout.
+"""The web app's defences: security headers, CSRF protection, login throttling and lockout,
+and which proxies to believe.
 
 **Headers.** Every response says: no sniffing, no framing, same-origin referrers and
 openers, no camera or location, a Content-Security-Policy without inline scripts, no caching
@@ -21,6 +22,12 @@ refused at the door (404 for an id in the path, 422 otherwise) for every route a
 past the limit that username (or address) is locked out for a while, with a message saying
 until when. Unknown usernames are counted the same way, so a lockout tells nothing about
 which usernames exist. Both the login form and HTTP Basic are throttled.
+
+Sessions kept on the server, so that logging out ends them: ``crimelink.web.sessions``.
+
+**Proxies.** The client's address (lockouts, the audit) is the connection's own, unless
+``CRIMELINK_TRUSTED_PROXIES`` names the proxy it comes from: only then are
+``X-Forwarded-For`` and ``X-Forwarded-Proto`` believed (:func:`proxy_options`, given to uvicorn).
 """
 
 from __future__ import annotations
@@ -47,6 +54,7 @@ from crimelink.audit.models import LoginThrottle
 from crimelink.audit.service import Actor, record
 from crimelink.audit.web import trust_store
 from crimelink.errors import CrimelinkError, NotFound
+from crimelink.settings import Settings
 from crimelink.store import StoreHandle
 from crimelink.store.models import utcnow
 
@@ -399,3 +407,18 @@ def login_guard(request: Request, channel: str) -> LoginGuard:
         lockout=timedelta(minutes=settings.login_lockout_minutes),
     )
     return LoginGuard(trust_store(request.app), limits, client_address(request), channel)
+
+
+# --- proxies ------------------------------------------------------------------------------------
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for proxy headers: believed only from ``settings.trusted_proxies``.
+
+    uvicorn on its own believes ``X-Forwarded-For`` from 127.0.0.1, so anyone on the server's
+    own machine (or any local process relaying requests) could pick the address that login
+    lockouts count and the audit records.
+    """
+    if not settings.trusted_proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": list(settings.trusted_proxies)}

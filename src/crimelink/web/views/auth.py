@@ -1,7 +1,8 @@
 """Logging in and out, and who is logged in.
 
 Logins are throttled (per username and per address) and every login, failure, lockout and
-logout is audited (``crimelink.web.security``).
+logout is audited (``crimelink.web.security``). Each login starts a session kept on the server;
+logging out ends every session of the user at once (``crimelink.web.sessions``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from crimelink.audit.web import trust_store
 from crimelink.web.dependencies import CurrentViewer, DbSession
 from crimelink.web.rendering import render
 from crimelink.web.security import TooManyLogins, login_guard
+from crimelink.web.sessions import begin_session, end_sessions
 
 router = APIRouter()
 
@@ -77,8 +79,7 @@ def login(
         locked = guard.failed(username)
         return refused(429 if locked else 401, locked or "Wrong username or password.")
     guard.succeeded(username, Actor.of(viewer))
-    request.session.clear()  # a fresh session (and CSRF token) for the new login
-    request.session["user_id"] = viewer.user_id
+    begin_session(request, user_id=viewer.user_id, channel="form")
     return RedirectResponse(safe_next(next), status_code=303)
 
 
@@ -87,8 +88,10 @@ def logout(request: Request, db_session: DbSession) -> Response:
     user_id = request.session.get("user_id")
     viewer = viewer_for_user(session=db_session, user_id=user_id) if isinstance(user_id, int) else None
     if viewer is not None:
+        ended = end_sessions(request, user_id=viewer.user_id)
         with trust_store(request.app).session() as session:
-            record(session=session, actor=Actor.of(viewer), action="logout", purpose="authentication")
+            record(session=session, actor=Actor.of(viewer), action="logout", purpose="authentication",
+                   details={"sessions_ended": ended})  # fmt: skip
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 

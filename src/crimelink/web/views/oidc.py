@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -37,6 +38,8 @@ from crimelink.audit.service import Actor, record
 from crimelink.audit.web import trust_store
 from crimelink.errors import CrimelinkError, Forbidden, NotFound
 from crimelink.web.dependencies import DbSession
+from crimelink.web.security import client_address
+from crimelink.web.sessions import begin_session
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -63,30 +66,57 @@ class Provider:
     scope: str = "openid profile email"
 
 
+REQUIRED_KEYS = ("issuer", "client_id", "client_secret_env")
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})  # a provider on this machine (tests, a lab)
+
+
+def _issuer(code: str, value: object) -> str:
+    """The issuer's URL: HTTPS (plain HTTP only to this machine itself), without a trailing ``/``."""
+    url = urlsplit(str(value).strip())
+    local = url.scheme == "http" and (url.hostname or "") in LOCAL_HOSTS
+    if not url.hostname or not (url.scheme == "https" or local) or url.query or url.fragment:
+        raise OidcMisconfigured(f"CRIMELINK_OIDC_PROVIDERS: {code}: issuer must be an https:// URL (tokens "
+                                f"and secrets would cross the network in clear): {str(value)[:100]!r}")  # fmt: skip
+    return str(value).strip().rstrip("/")
+
+
+def _provider_of(code: str, entry: object) -> Provider:
+    if not isinstance(entry, dict):
+        raise OidcMisconfigured(f"CRIMELINK_OIDC_PROVIDERS: {code}: expected an object of settings")
+    if "client_secret" in entry:
+        raise OidcMisconfigured(f"{code}: put the client secret in the environment (client_secret_env)")
+    missing = [key for key in REQUIRED_KEYS if not isinstance(entry.get(key), str) or not entry[key].strip()]
+    if missing:
+        raise OidcMisconfigured(f"CRIMELINK_OIDC_PROVIDERS: {code}: missing {', '.join(missing)} "
+                                f"(each provider needs {', '.join(REQUIRED_KEYS)})", missing=missing)  # fmt: skip
+    secret_env = entry["client_secret_env"]
+    secret = os.environ.get(secret_env, "")
+    if not secret:
+        raise OidcMisconfigured(f"{code}: the environment variable {secret_env} is empty")
+    return Provider(
+        organisation=code.upper(), label=str(entry.get("label") or f"Log in with {code}"),
+        issuer=_issuer(code, entry["issuer"]), client_id=entry["client_id"].strip(), client_secret=secret,
+        username_claim=str(entry.get("username_claim", "preferred_username")),
+        scope=str(entry.get("scope", "openid profile email")),
+    )  # fmt: skip
+
+
 @cache
 def load_providers(path: str | None) -> dict[str, Provider]:
-    """The providers configured in ``path`` (``CRIMELINK_OIDC_PROVIDERS``), by organisation code."""
+    """The providers configured in ``path`` (``CRIMELINK_OIDC_PROVIDERS``), by organisation code.
+
+    Raises :class:`OidcMisconfigured`, naming the provider and the setting, for a file that
+    cannot be read, a missing key, a secret in the file or an issuer not reached over HTTPS.
+    """
     if not path:
         return {}
     try:
-        raw: dict[str, Any] = json.loads(Path(path).read_text())
+        raw: object = json.loads(Path(path).read_text())
     except (OSError, ValueError) as error:
         raise OidcMisconfigured(f"CRIMELINK_OIDC_PROVIDERS: cannot read {path}: {error}") from error
-    providers = {}
-    for code, entry in raw.items():
-        secret_env = entry.get("client_secret_env")
-        secret = os.environ.get(secret_env, "") if secret_env else ""
-        if "client_secret" in entry:
-            raise OidcMisconfigured(f"{code}: put the client secret in the environment (client_secret_env)")
-        if not secret:
-            raise OidcMisconfigured(f"{code}: the environment variable {secret_env or '(client_secret_env)'} is empty")
-        providers[code.upper()] = Provider(
-            organisation=code.upper(), label=entry.get("label") or f"Log in with {code}",
-            issuer=entry["issuer"].rstrip("/"), client_id=entry["client_id"], client_secret=secret,
-            username_claim=entry.get("username_claim", "preferred_username"),
-            scope=entry.get("scope", "openid profile email"),
-        )  # fmt: skip
-    return providers
+    if not isinstance(raw, dict):
+        raise OidcMisconfigured(f"CRIMELINK_OIDC_PROVIDERS: {path}: expected an object keyed by organisation code")
+    return {str(code).upper(): _provider_of(str(code), entry) for code, entry in raw.items()}
 
 
 def providers_of(request: Request) -> dict[str, Provider]:
@@ -146,7 +176,7 @@ async def oidc_start(request: Request, organisation: str) -> Response:
 async def oidc_callback(request: Request, organisation: str, db_session: DbSession) -> Response:
     provider = _provider(request, organisation)
     store = trust_store(request.app)
-    address = request.client.host if request.client else None
+    address = client_address(request)
     try:
         token = await _client(request, provider).authorize_access_token(request)
     except _REFUSALS as error:  # a forged, replayed, expired or broken answer, or no answer at all
@@ -170,8 +200,7 @@ async def oidc_callback(request: Request, organisation: str, db_session: DbSessi
         record(session=session, actor=Actor.of(viewer), action="login", purpose="authentication",
                details={"channel": "oidc", "issuer": provider.issuer, "subject": str(claims.get("sub", ""))[:64],
                         "ip": address})  # fmt: skip
-    request.session.clear()
-    request.session["user_id"] = viewer.user_id
+    begin_session(request, user_id=viewer.user_id, channel="oidc")
     return RedirectResponse("/", status_code=303)
 
 
