@@ -36,6 +36,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from importlib.metadata import PackageNotFoundError, version
 from urllib.parse import quote
 
@@ -58,6 +59,7 @@ from crimelink.web.limits import MB, BodyLimitMiddleware, request_bounds
 from crimelink.web.marking import page_marking
 from crimelink.web.rendering import STATIC_DIR, render, templates
 from crimelink.web.security import CSRFMiddleware, SecurityHeadersMiddleware, csrf_token, input_hygiene
+from crimelink.web.sessions import ServerSessionMiddleware
 from crimelink.web.views import alerts as alert_views
 from crimelink.web.views import audit, auth, dashboard, groups, incidents, oidc, patterns, profiles, vehicles
 from crimelink.web.views import casework_pages as casework_page_views
@@ -191,6 +193,7 @@ def create_app(settings: Settings, store: StoreHandle | None = None) -> FastAPI:
     app.add_middleware(CSRFMiddleware)
     app.add_middleware(BodyLimitMiddleware, default_bytes=settings.max_body_mb * MB,
                        submission_bytes=settings.max_submission_mb * MB)  # before anything reads a body
+    app.add_middleware(ServerSessionMiddleware, lifetime=timedelta(hours=SESSION_HOURS))  # logout ends it
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret,
