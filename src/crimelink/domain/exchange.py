@@ -83,8 +83,10 @@ class _Strict(BaseModel):
 EARLIEST_INCIDENT = datetime(1990, 1, 1, tzinfo=UTC)  # older than any retail crime record still held
 EARLIEST_BIRTH = date(1900, 1, 1)
 REVIEW_VALUE_GBP = 50_000.0  # a loss above this is held for an analyst's review (CRIMELINK_VALUE_REVIEW_GBP)
-ITEMS_OUTSTRIPPED = 10  # a stated loss this many times what the listed items are worth is held too
-ITEMS_SLACK_GBP = 1_000.0  # ... when it is also this much more (a £5 item and a £60 loss is no slip)
+# A stated loss this many times what the listed items are worth is held too, when it is also this
+# much more: reports list some items, not all (£1,250 lost with £120 of razors listed is no slip).
+ITEMS_OUTSTRIPPED = 100
+ITEMS_SLACK_GBP = 5_000.0
 
 
 def _in_window(value: datetime, what: str) -> datetime:
