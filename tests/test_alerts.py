@@ -128,7 +128,7 @@ def _follow(world: World) -> None:
 
 
 def _alerts(alerted: Alerted, username: str) -> list[dict[str, object]]:
-    found: list[dict[str, object]] = alerted.world.user(username).get("/api/v1/alerts").json()["alerts"]
+    found: list[dict[str, object]] = alerted.world.user(username).get("/api/v1/alerts").json()["items"]
     return found
 
 

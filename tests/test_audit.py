@@ -185,7 +185,7 @@ def api(web: Site, username: str, **headers: str) -> httpx.Client:
 
 def test_personal_data_reads_and_changes_are_audited_with_user_and_purpose(web: Site) -> None:
     with api(web, "analyst", **{"X-Purpose": "Operation Tinsel: linking thefts"}) as client:
-        rows = client.get("/api/v1/incidents", params={"q": "kelly"}).json()["rows"]
+        rows = client.get("/api/v1/incidents", params={"q": "kelly"}).json()["items"]
         sc1 = next(r["id"] for r in rows if r["incident_ref"] == "SC-1")
         detail = client.get(f"/api/v1/incidents/{sc1}").json()
         offender = detail["persons"][0]["offender_id"]
@@ -226,7 +226,7 @@ def test_logins_failures_and_lockouts_are_audited(web: Site) -> None:
 
 def test_a_read_that_cannot_be_audited_is_not_served(web: Site) -> None:
     with api(web, "analyst") as client:
-        incident_id = client.get("/api/v1/incidents").json()["rows"][0]["id"]
+        incident_id = client.get("/api/v1/incidents").json()["items"][0]["id"]
         tamper(web.store, "DELETE FROM audit_head")  # record() can no longer take the lock row
         answer = client.get(f"/api/v1/incidents/{incident_id}")
         assert answer.status_code == 503
@@ -248,7 +248,7 @@ def test_only_auditors_search_the_log_and_their_searches_are_audited(web: Site) 
                 assert "southco" not in answer.text
     with api(web, "auditor") as client:
         found = client.get("/api/v1/audit", params={"user": "southco"}).json()
-        assert (found["total"], found["rows"][0]["action"]) == (1, "incident.search")
+        assert (found["total"], found["items"][0]["action"]) == (1, "incident.search")
         assert found["scope"] == "all organisations"
         assert client.get("/api/v1/audit/verify").json()["ok"] is True
         page = client.get("/audit", params={"action": "incident."})
@@ -331,7 +331,7 @@ def test_every_personal_data_read_of_a_browser_session_is_in_the_audit(sqlite_st
 
 def _ids(web: Site) -> dict[str, int]:
     with api(web, "analyst") as client:
-        return {r["incident_ref"]: r["id"] for r in client.get("/api/v1/incidents").json()["rows"]}
+        return {r["incident_ref"]: r["id"] for r in client.get("/api/v1/incidents").json()["items"]}
 
 
 @pytest.fixture
@@ -348,7 +348,7 @@ def manager(web: Site) -> Iterator[httpx.Client]:
 
 def test_the_review_queue_and_decisions_keep_the_audit(web: Site, manager: httpx.Client) -> None:
     ids = _ids(web)
-    queue = manager.get("/api/v1/retention/queue", params={"as_of": "2031-03-01"}).json()
+    queue = manager.get("/api/v1/retention/queue", params={"as_of": "2031-03-01"}).json()["items"]
     assert [i["incident_ref"] for i in queue] == ["NM-1", "NM-2", "SC-1"]  # six clear years, then review
     assert queue[0]["review_due"] == "2031-01-10"
     retain = {"incident_id": ids["NM-1"], "decision": "retain", "reason": "linked series still active",
@@ -358,8 +358,8 @@ def test_the_review_queue_and_decisions_keep_the_audit(web: Site, manager: httpx
     assert manager.post("/api/v1/retention/decisions", json=anonymise).status_code == 200
     delete = {"incident_id": ids["SC-1"], "decision": "delete", "reason": "duplicate of a force record"}
     assert manager.post("/api/v1/retention/decisions", json=delete).status_code == 200
-    assert manager.get("/api/v1/retention/queue", params={"as_of": "2031-03-01"}).json() == []
-    later = manager.get("/api/v1/retention/queue", params={"as_of": "2032-02-01"}).json()
+    assert manager.get("/api/v1/retention/queue", params={"as_of": "2031-03-01"}).json()["items"] == []
+    later = manager.get("/api/v1/retention/queue", params={"as_of": "2032-02-01"}).json()["items"]
     assert [(i["incident_ref"], i["last_decision"]) for i in later] == [("NM-1", "retain"), ("SC-2", None),
                                                                         ("WMP-1", None)]  # fmt: skip
     with api(web, "analyst") as client:
@@ -426,7 +426,8 @@ def test_casework_holds_what_it_points_at(web: Site, manager: httpx.Client) -> N
     answer = manager.post("/api/v1/retention/decisions",
                           json={"incident_id": ids["NM-1"], "decision": "delete", "reason": "old"})  # fmt: skip
     assert answer.status_code == 403 and "held for casework by a referral" in answer.json()["message"]
-    assert manager.get("/api/v1/retention/queue", params={"as_of": "2031-03-01"}).json()[0]["incident_ref"] == "NM-1"
+    queue = manager.get("/api/v1/retention/queue", params={"as_of": "2031-03-01"}).json()["items"]
+    assert queue[0]["incident_ref"] == "NM-1"
 
 
 def test_retention_from_the_command_line(sqlite_store: StoreHandle, tmp_path: Path) -> None:

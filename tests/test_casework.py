@@ -110,7 +110,7 @@ def referral_body(api: Api, **overrides: Any) -> dict[str, Any]:
 
 
 def listed(api: Api, user: str) -> dict[int, dict[str, Any]]:
-    return {r["id"]: r for r in api.get(user, "/referrals?limit=500").json()["rows"]}
+    return {r["id"]: r for r in api.get(user, "/referrals?limit=500").json()["items"]}
 
 
 def referrer_sees(api: Api, referral: int, status: str, feedback: int) -> dict[str, Any]:
@@ -129,12 +129,12 @@ def referrer_sees(api: Api, referral: int, status: str, feedback: int) -> dict[s
     assert {s["kind"] for s in seen["subjects"]} == {"incident", "person", "vehicle"}  # its own, not the team's
     for secret in SECRETS:
         assert secret not in response.text
-    listed = {r["id"]: r for r in api.get("northmart", "/referrals").json()["rows"]}
+    listed = {r["id"]: r for r in api.get("northmart", "/referrals").json()["items"]}
     assert (listed[referral]["status"], listed[referral]["mine"]) == (status, True)
     assert {(r["priority_score"], r["lead_force"]) for r in listed.values()} == {(None, None)}
-    assert api.get("northmart", "/operations").json() == []
+    assert api.get("northmart", "/operations").json()["items"] == []
     assert api.get("southco", f"/referrals/{referral}").status_code == 404  # another retailer: it does not exist
-    assert referral not in {r["id"] for r in api.get("southco", "/referrals").json()["rows"]}
+    assert referral not in {r["id"] for r in api.get("southco", "/referrals").json()["items"]}
     return seen
 
 
@@ -308,7 +308,7 @@ def test_the_queue_puts_the_most_harmful_referral_first(api: Api) -> None:
         api, subjects=[{"kind": "incident", "incident_ref": "NM-2", "crime_reference": "20/1/25"}])).json()  # fmt: skip
     large = api.post("northmart", "/referrals", referral_body(api)).json()
     mine = (large["id"], small["id"])
-    queue = [r for r in api.get("analyst", "/referrals").json()["rows"] if r["id"] in mine]
+    queue = [r for r in api.get("analyst", "/referrals").json()["items"] if r["id"] in mine]
     assert [r["id"] for r in queue] == [large["id"], small["id"]]
     assert queue[0]["priority_score"] > queue[1]["priority_score"]
     newest_first = [r for r in listed(api, "northmart") if r in mine]
@@ -321,9 +321,9 @@ def test_engagement_sessions_and_outcome_types(api: Api) -> None:
     assert api.post("northmart", "/engagement-sessions", body).status_code == 403
     made = api.post("analyst", "/engagement-sessions", body)
     assert made.status_code == 201 and made.json()["organisations"] == ["NORTHMART", "SOUTHCO"]
-    assert [s["title"] for s in api.get("northmart", "/engagement-sessions").json()] == ["Evidence capture"]
-    assert [s["id"] for s in api.get("wmp", "/engagement-sessions").json()] == [made.json()["id"]]  # in its area
-    types = {t["code"]: t for t in api.get("northmart", "/outcome-types").json()}
+    assert [s["title"] for s in api.get("northmart", "/engagement-sessions").json()["items"]] == ["Evidence capture"]
+    assert [s["id"] for s in api.get("wmp", "/engagement-sessions").json()["items"]] == [made.json()["id"]]  # its area
+    types = {t["code"]: t for t in api.get("northmart", "/outcome-types").json()["items"]}
     assert types["1"]["positive"] and not types["18"]["positive"]
 
 

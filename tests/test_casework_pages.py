@@ -121,10 +121,10 @@ def test_operations_list_and_detail_for_the_lead_force(world: World) -> None:
 
 def _records(client: httpx.Client, key: str, query: str = "") -> tuple[int, list[dict[str, Any]]]:
     """How many records a figure has, and the records (as dicts)."""
-    answer = client.get(f"/api/v1/impact/records/{key}?limit=1000{query}")
+    answer = client.get(f"/api/v1/impact/records/{key}?limit=500{query}")
     assert answer.status_code == 200, answer.text
     found = answer.json()
-    return found["total"], [dict(zip(found["columns"], row, strict=True)) for row in found["rows"]]
+    return found["total"], [dict(zip(found["columns"], row, strict=True)) for row in found["items"]]
 
 
 @pytest.mark.parametrize("query", ["", "&from=2025-02-01&to=2025-03-31", "&force=west-midlands", "&operation=1"])

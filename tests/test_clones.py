@@ -209,9 +209,9 @@ def _ab12(web: Site) -> int:
 
 
 def test_the_plate_search_flags_both_cars_for_the_analyst(cloned: Site) -> None:
-    hits = get(cloned, "analyst", "/api/v1/vehicles/search", plate="KM19TXA")["vehicles"]
+    hits = get(cloned, "analyst", "/api/v1/vehicles/search", plate="KM19TXA")["items"]
     assert [(h["vrm"], h["possible_clone"]) for h in hits] == [("KM19TXA", True), ("KM19TXA", True)]
-    assert get(cloned, "analyst", "/api/v1/vehicles/search", plate="AB12*")["vehicles"][0]["possible_clone"] is False
+    assert get(cloned, "analyst", "/api/v1/vehicles/search", plate="AB12*")["items"][0]["possible_clone"] is False
     page = get(cloned, "wmp", "/vehicles/search", plate="KM19*")
     assert page.count('data-testid="clone-flag"') == 2 and "possible clone" in page
 
@@ -230,7 +230,7 @@ def test_a_retailer_learns_of_the_clone_only_from_its_own_reports(cloned: Site) 
     assert (southco["possible_clone"], southco["clone"]) == (False, None)
     page = get(cloned, "southco", f"/vehicles/{golf}")
     assert "Possible clone" not in page and "Focus" not in page and "NM-C" not in page
-    hits = get(cloned, "southco", "/api/v1/vehicles/search", plate="KM19TXA")["vehicles"]
+    hits = get(cloned, "southco", "/api/v1/vehicles/search", plate="KM19TXA")["items"]
     assert [(h["vehicle_id"], h["possible_clone"]) for h in hits] == [(golf, False)]
     with httpx.Client(base_url=cloned.url, auth=cloned.auth("southco"), timeout=30) as client:
         assert client.get(f"/api/v1/vehicles/{focus}").status_code == 404

@@ -268,11 +268,13 @@ def test_charts_export_as_csv_graphml_and_anx() -> None:
     graph = ET.fromstring(to_graphml(chart).split("?>", 1)[1])
     assert len(graph.findall(".//g:node", ns)) == 3
     assert len(graph.findall(".//g:edge", ns)) == 2
-    anx = ET.fromstring(to_anx(chart).split("?>", 1)[1])
-    entities = {e.get("EntityId"): e.find("Icon/IconStyle").get("Type")  # type: ignore[union-attr]
-                for e in anx.iter("Entity")}
+    anx = ET.fromstring(to_anx(chart))  # UTF-16, as Analyst's Notebook reads it (tests/test_anx.py: the rest)
+    entities = {e.get("Identity"): e.find("Icon/IconStyle").get("Type")  # type: ignore[union-attr]
+                for e in anx.iter("Entity") if e.find("Icon") is not None}
     assert entities == {"o:1": "Person", "i:2": "Event", "v:3": "Car"}
-    assert {(link.get("End1Id"), link.get("End2Id")) for link in anx.iter("Link")} == {("o:1", "i:2"), ("v:3", "i:2")}
+    identity = {e.get("EntityId"): e.get("Identity") for e in anx.iter("Entity")}
+    assert {(identity[link.get("End1Id")], identity[link.get("End2Id")]) for link in anx.iter("Link")} == {
+        ("o:1", "i:2"), ("v:3", "i:2")}
     assert any(item.get("Label") == "NORTHMART/NM-1 <&>" for item in anx.iter("ChartItem"))
 
 
@@ -290,7 +292,7 @@ def web(sqlite_store: StoreHandle, tmp_path: Path) -> Iterator[Site]:
 
 def test_the_patterns_api(web: Site) -> None:
     with httpx.Client(base_url=web.url, auth=web.auth("analyst"), timeout=30) as api:
-        groups = api.get("/api/v1/groups").json()["rows"]
+        groups = api.get("/api/v1/groups").json()["items"]
         gid = groups[0]["id"]
         chart = api.get("/api/v1/chart", params={"node": f"g:{gid}"}).json()
         kinds = {n["kind"] for n in chart["nodes"]}
@@ -314,7 +316,7 @@ def test_the_patterns_api(web: Site) -> None:
         assert profile["incidents"] >= 3
         assert profile["route"]["cross_force"]
         assert api.get("/api/v1/series").status_code == 200
-        assert api.get("/api/v1/key-players").json()
+        assert api.get("/api/v1/key-players").json()["items"]
         assert api.get("/api/v1/context").json()["months"] == []
         assert api.get("/api/v1/chart", params={"node": "q:1"}).status_code == 422
         for page in (f"/chart?node=g:{gid}", f"/map?kind=group&id={gid}", "/series", "/key-players", "/hotspots",
@@ -322,5 +324,5 @@ def test_the_patterns_api(web: Site) -> None:
             assert api.get(page).status_code == 200, page
     with httpx.Client(base_url=web.url, auth=web.auth("northmart"), timeout=30) as retailer:
         assert retailer.get("/api/v1/chart", params={"node": f"g:{gid}"}).status_code == 404
-        assert retailer.get("/api/v1/series").json()["rows"] == []
-        assert retailer.get("/api/v1/key-players").json() == []
+        assert retailer.get("/api/v1/series").json()["items"] == []
+        assert retailer.get("/api/v1/key-players").json()["items"] == []

@@ -52,7 +52,7 @@ def test_a_supervisor_reviews_the_queue_and_decides(sqlite_store: StoreHandle, t
         assert decide("NM-2", "anonymise", reason="no policing purpose left").status_code == 303
         assert decide("SC-2", "delete", reason="duplicate of a police record").status_code == 303
         twin = browser.get("/api/v1/retention", params={"as_of": LATER}).json()
-        assert sorted(i["incident_ref"] for i in twin["due"]) == ["SC-1", "WMP-1"]
+        assert sorted(i["incident_ref"] for i in twin["items"]) == ["SC-1", "WMP-1"] and twin["total"] == 2
         assert [d["decision"] for d in twin["recent_decisions"]] == ["delete", "anonymise", "retain"]
         assert "duplicate of a police record" in browser.get("/retention").text
         browser.close()

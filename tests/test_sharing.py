@@ -155,7 +155,7 @@ def test_administrators_manage_agreements_on_the_page_and_its_json_twin(
             made = browser.post("/sharing", data={"csrf_token": token, "provider": "SOUTHCO", "recipient": "NORTHMART",
                                                   "reference": "DSA-1"})  # fmt: skip
             assert made.status_code == 303
-            listed = browser.get("/api/v1/sharing", headers={"X-CSRF-Token": token}).json()
+            listed = browser.get("/api/v1/sharing", headers={"X-CSRF-Token": token}).json()["items"]
             assert [(a["provider"], a["recipient"], a["in_force"]) for a in listed] == [("SOUTHCO", "NORTHMART", True)]
             assert northmart.get("/api/v1/incidents", params={"q": "SC-2"}).json()["total"] == 1
             assert northmart.get("/api/v1/incidents", params={"q": "SC-1"}).json()["total"] == 0  # C-coded

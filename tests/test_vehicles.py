@@ -171,7 +171,7 @@ def found(web: Site, username: str, plate: str, **params: str) -> list[str]:
     with httpx.Client(base_url=web.url, auth=web.auth(username), timeout=30) as client:
         response = client.get("/api/v1/vehicles/search", params={"plate": plate, **params})
     assert response.status_code == 200, response.text
-    return [hit["vrm"] for hit in response.json()["vehicles"]]
+    return [hit["vrm"] for hit in response.json()["items"]]
 
 
 @pytest.mark.parametrize(
@@ -195,7 +195,7 @@ def test_plate_search_forgives_misreads_on_request(plates: Site) -> None:
     assert found(plates, "analyst", "AB12COE", misreads="true") == ["AB12CDE"]
     assert found(plates, "analyst", "A8I2?DE", misreads="true") == ["AB12CDE"]
     with httpx.Client(base_url=plates.url, auth=plates.auth("analyst"), timeout=30) as client:
-        hit = client.get("/api/v1/vehicles/search", params={"plate": "AB12C?E"}).json()["vehicles"][0]
+        hit = client.get("/api/v1/vehicles/search", params={"plate": "AB12C?E"}).json()["items"][0]
     assert hit["read_as"] == ["AB12C0E", "AB12CDE"] and hit["incidents"] == 3 and hit["forces"] == 2
 
 
@@ -205,7 +205,7 @@ def test_plate_search_shows_a_retailer_only_its_own_vehicles_and_counts(plates: 
     assert found(plates, "southco", "AB12C?E") == ["AB12CDE"]
     assert found(plates, "northmart", "*ZZZ") == []  # Southco's car
     with httpx.Client(base_url=plates.url, auth=plates.auth("northmart"), timeout=30) as client:
-        hit = client.get("/api/v1/vehicles/search", params={"plate": "AB12CDE"}).json()["vehicles"][0]
+        hit = client.get("/api/v1/vehicles/search", params={"plate": "AB12CDE"}).json()["items"][0]
     assert (hit["incidents"], hit["read_as"]) == (2, ["AB12CDE"])  # not Southco's report or read
 
 

@@ -42,12 +42,12 @@ def client(web: Site, username: str | None = None) -> httpx.Client:
 
 
 def refs(page: dict[str, Any]) -> set[str]:
-    return {row["incident_ref"] for row in page["rows"]}
+    return {row["incident_ref"] for row in page["items"]}
 
 
 def ids_by_ref(web: Site) -> dict[str, int]:
     with client(web, "analyst") as api:
-        return {row["incident_ref"]: row["id"] for row in api.get("/api/v1/incidents").json()["rows"]}
+        return {row["incident_ref"]: row["id"] for row in api.get("/api/v1/incidents").json()["items"]}
 
 
 def offender_ids(web: Site) -> dict[str, int]:
@@ -226,7 +226,7 @@ def test_a_retailer_sees_an_offender_only_through_its_own_incidents(web: Site) -
         assert smith["priority"] is None
         assert smith["group"] is None
         assert api.get(f"/api/v1/offenders/{offenders['Dean Walsh']}").status_code == 404  # never in its shops
-        assert api.get("/api/v1/groups").json() == {"total": 0, "rows": []}
+        assert api.get("/api/v1/groups").json() == {"items": [], "total": 0, "page": 1, "limit": 50, "next": None}
         assert api.get("/api/v1/dashboard").json()["figures"]["groups"] is None
 
 
@@ -241,7 +241,7 @@ def test_a_force_sees_the_whole_profile_of_an_offender_in_its_area(web: Site) ->
             "SC-1": False,
         }  # London's is listed, not opened
         assert smith["priority"] is not None
-        (group,) = api.get("/api/v1/groups").json()["rows"]
+        (group,) = api.get("/api/v1/groups").json()["items"]
         detail = api.get(f"/api/v1/groups/{group['id']}").json()
         assert {m["display_name"] for m in detail["members"]} == {
             "Jason SMITH",
@@ -268,10 +268,10 @@ def test_search_and_filters(raw_web: Site) -> None:
     with client(web, "analyst") as api:
         for params, expected in cases:
             assert refs(api.get("/api/v1/incidents", params=params).json()) == expected, params
-        first = api.get("/api/v1/incidents", params={"per_page": 2}).json()
-        second = api.get("/api/v1/incidents", params={"per_page": 2, "page": 2}).json()
-        assert (first["total"], first["pages"], len(first["rows"])) == (5, 3, 2)
-        assert [r["incident_ref"] for r in first["rows"] + second["rows"]] == [
+        first = api.get("/api/v1/incidents", params={"limit": 2}).json()
+        second = api.get(first["next"]).json()
+        assert (first["total"], first["next"], len(first["items"])) == (5, "/api/v1/incidents?page=2&limit=2", 2)
+        assert [r["incident_ref"] for r in first["items"] + second["items"]] == [
             "WMP-1",
             "SC-2",
             "SC-1",

@@ -34,7 +34,7 @@ def browser(web: Site, username: str) -> Iterator[httpx.Client]:
 
 
 def ids(session: httpx.Client, path: str, key: str = "incident_ref") -> dict[str, int]:
-    return {row[key]: row["id"] for row in session.get(path).json()["rows"]}
+    return {row[key]: row["id"] for row in session.get(path).json()["items"]}
 
 
 def test_the_login_page_and_a_refused_login(web: Site) -> None:
@@ -52,7 +52,7 @@ def test_the_login_page_and_a_refused_login(web: Site) -> None:
 def test_every_page_marks_official_and_shows_who_is_logged_in(web: Site) -> None:
     with browser(web, "analyst") as session:
         incident_ids = ids(session, "/api/v1/incidents")
-        group_id = session.get("/api/v1/groups").json()["rows"][0]["id"]
+        group_id = session.get("/api/v1/groups").json()["items"][0]["id"]
         for path in (
             "/",
             "/incidents",
@@ -84,7 +84,7 @@ def test_the_dashboard_shows_the_figures_and_the_chart(web: Site) -> None:
 def test_a_retailer_sees_its_own_world(web: Site) -> None:
     with browser(web, "analyst") as analyst:
         incident_ids = ids(analyst, "/api/v1/incidents")
-        group_id = analyst.get("/api/v1/groups").json()["rows"][0]["id"]
+        group_id = analyst.get("/api/v1/groups").json()["items"][0]["id"]
     with browser(web, "northmart") as session:
         dashboard = session.get("/").text
         assert "Incidents reported by Northmart" in dashboard

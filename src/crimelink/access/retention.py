@@ -27,7 +27,7 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from crimelink.audit.models import AuditEvent, RetentionReview
@@ -108,13 +108,25 @@ class ReviewItem:
     last_decision: str | None
 
 
-def review_queue(*, session: Session, as_of: date, clear_years: int, limit: int = 100) -> list[ReviewItem]:
-    """Incidents whose personal data is due for review on ``as_of``, oldest first."""
+def _due(as_of: date, clear_years: int) -> ColumnElement[bool]:
+    """Incidents due for review on ``as_of``: old enough, personal data held, not retained past it."""
     retained = exists().where(
         RetentionReview.incident_id == Incident.id,
         RetentionReview.decision == Decision.RETAIN.value,
         RetentionReview.next_review > as_of,
     )
+    return and_(Incident.occurred_at <= _cutoff(as_of, clear_years), _has_personal_data(), ~retained)
+
+
+def count_due(*, session: Session, as_of: date, clear_years: int) -> int:
+    """How many incidents :func:`review_queue` lists, on every page together."""
+    return int(session.scalar(select(func.count()).select_from(Incident).where(_due(as_of, clear_years))) or 0)
+
+
+def review_queue(
+    *, session: Session, as_of: date, clear_years: int, limit: int = 100, offset: int = 0
+) -> list[ReviewItem]:
+    """Incidents whose personal data is due for review on ``as_of``, oldest first."""
     persons = select(func.count()).where(PersonMention.incident_id == Incident.id).scalar_subquery()
     last = (
         select(RetentionReview.decision)
@@ -126,8 +138,9 @@ def review_queue(*, session: Session, as_of: date, clear_years: int, limit: int 
     rows = session.execute(
         select(Incident.id, Organisation.code, Incident.incident_ref, Incident.occurred_at, persons, last)
         .join(Organisation, Organisation.id == Incident.submitter_id)
-        .where(Incident.occurred_at <= _cutoff(as_of, clear_years), _has_personal_data(), ~retained)
+        .where(_due(as_of, clear_years))
         .order_by(Incident.occurred_at, Incident.id)
+        .offset(offset)
         .limit(limit)
     ).all()
     items = []

@@ -77,6 +77,7 @@ class AlertOut(BaseModel):
 
 class AlertList(BaseModel):
     unread: int
+    total: int  # every alert of the viewer's (``alerts`` may be one page of them)
     alerts: list[AlertOut]
     subscriptions: list[SubscriptionOut]
 
@@ -209,16 +210,21 @@ def unsubscribe(*, session: Session, viewer: Viewer, subscription_id: int) -> Su
 # --- reading ---------------------------------------------------------------------------------
 
 
-def list_alerts(*, session: Session, viewer: Viewer, limit: int = 200) -> AlertList:
-    """The viewer's alerts, newest first, and what they follow."""
+def list_alerts(*, session: Session, viewer: Viewer, limit: int = 200, offset: int = 0) -> AlertList:
+    """The viewer's alerts, newest first (``limit`` of them from ``offset``), and what they follow."""
     rows = session.execute(
         select(Alert, AlertSubscription, incident_filter(viewer).label("openable"))
         .join(AlertSubscription, AlertSubscription.id == Alert.subscription_id)
         .join(Incident, Incident.id == Alert.incident_id)
         .where(Alert.user_id == viewer.user_id)
         .order_by(Alert.created_at.desc(), Alert.id.desc())
+        .offset(offset)
         .limit(limit)
     ).all()
+    total = session.scalar(
+        select(func.count()).select_from(Alert).join(AlertSubscription, AlertSubscription.id == Alert.subscription_id)
+        .join(Incident, Incident.id == Alert.incident_id).where(Alert.user_id == viewer.user_id)
+    )
     unread = session.scalar(
         select(func.count()).select_from(Alert).where(Alert.user_id == viewer.user_id, Alert.read_at.is_(None))
     )
@@ -229,6 +235,7 @@ def list_alerts(*, session: Session, viewer: Viewer, limit: int = 200) -> AlertL
     )
     return AlertList(
         unread=unread or 0,
+        total=total or 0,
         alerts=[
             AlertOut(
                 id=a.id,

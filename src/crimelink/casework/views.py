@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy.orm import Session
 
 from crimelink.access.policy import Viewer
@@ -42,7 +42,7 @@ from crimelink.casework.schemas import (
     OutcomeOut,
     OutcomeTypeOut,
     ReferralCreate,
-    ReferralList,
+    ReferralRow,
     ReferralView,
     SubjectIn,
     SubjectOut,
@@ -52,6 +52,7 @@ from crimelink.casework.schemas import (
 from crimelink.reports.access import impact_scope
 from crimelink.reports.impact import ImpactSummary, impact_report
 from crimelink.web.dependencies import CurrentViewer, get_db
+from crimelink.web.paging import Page, PageQuery
 
 __all__ = ["current_actor", "router"]
 
@@ -82,14 +83,16 @@ def create_referral(db_session: DbSession, actor: Actor, body: ReferralCreate) -
 
 @router.get("/referrals")
 def list_referrals(
+    request: Request,
     db_session: DbSession,
     actor: Actor,
+    paging: PageQuery,
     status_: Annotated[Status | None, Query(alias="status")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> ReferralList:
+) -> Page[ReferralRow]:
     """The national unit's queue (highest priority first); a force's packages; a retailer's own referrals."""
-    return service.list_referrals(session=db_session, actor=actor, status=status_, limit=limit, offset=offset)
+    found = service.list_referrals(session=db_session, actor=actor, status=status_, limit=paging.limit,
+                                   offset=paging.offset)
+    return Page[ReferralRow].of(request, paging, found.rows, found.total)
 
 
 @router.get("/referrals/{referral_id}", responses=NOT_FOUND)
@@ -120,9 +123,15 @@ def add_subject(db_session: DbSession, actor: Actor, referral_id: int, body: Sub
 
 @router.get("/operations")
 def list_operations(
-    db_session: DbSession, actor: Actor, status_: Annotated[str | None, Query(alias="status")] = None
-) -> list[OperationRow]:
-    return operations.list_operations(session=db_session, actor=actor, status=status_)
+    request: Request,
+    db_session: DbSession,
+    actor: Actor,
+    paging: PageQuery,
+    status_: Annotated[str | None, Query(alias="status")] = None,
+) -> Page[OperationRow]:
+    """The operations the actor may see, latest adopted first."""
+    found = operations.list_operations(session=db_session, actor=actor, status=status_)
+    return Page[OperationRow].window(request, paging, found)
 
 
 @router.post("/operations", status_code=status.HTTP_201_CREATED)
@@ -170,17 +179,19 @@ def close_operation(db_session: DbSession, actor: Actor, operation_id: int, body
 
 
 @router.get("/outcome-types")
-def outcome_types(actor: Actor) -> list[OutcomeTypeOut]:
+def outcome_types(request: Request, actor: Actor, paging: PageQuery) -> Page[OutcomeTypeOut]:
     """Home Office outcome types, and which count as a positive outcome here."""
-    return [
+    types = [
         OutcomeTypeOut(code=t.code, label=t.label, positive=t.positive, verified=t.verified)
         for t in default_outcome_types().types.values()
     ]
+    return Page[OutcomeTypeOut].window(request, paging, types)
 
 
 @router.get("/engagement-sessions")
-def list_engagement(db_session: DbSession, actor: Actor) -> list[EngagementOut]:
-    return operations.list_engagement(session=db_session, actor=actor)
+def list_engagement(request: Request, db_session: DbSession, actor: Actor, paging: PageQuery) -> Page[EngagementOut]:
+    """Engagement sessions the actor may see."""
+    return Page[EngagementOut].window(request, paging, operations.list_engagement(session=db_session, actor=actor))
 
 
 @router.post("/engagement-sessions", status_code=status.HTTP_201_CREATED)

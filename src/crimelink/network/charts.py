@@ -6,8 +6,8 @@ incidents). The web app draws it with Cytoscape.js; analysts take it away as
 
 * **CSV** — one row per edge, with both ends' kinds and labels (opens in any spreadsheet);
 * **GraphML** — the XML graph format Gephi, yEd, Cytoscape desktop and networkx read;
-* **ANX** — the i2 Analyst's Notebook exchange format: a ``Chart`` of ``ChartItem``s, each an
-  ``Entity`` (with an icon type) or a ``Link`` between two entity ids.
+* **ANX** — the i2 Analyst's Notebook exchange format, laid out, dated, graded and marked
+  (:mod:`crimelink.network.anx`).
 
 Node ids are ``kind:number`` — ``o:12`` an offender, ``i:345`` an incident, ``v:7`` a vehicle,
 ``s:8`` a store, ``g:3`` a group — the same ids the expand endpoint takes.
@@ -26,8 +26,6 @@ from crimelink.domain.spreadsheet import safe_writer
 __all__ = ["KINDS", "Chart", "ChartEdge", "ChartNode", "to_anx", "to_csv", "to_graphml"]
 
 KINDS = {"o": "offender", "i": "incident", "v": "vehicle", "s": "store", "g": "group"}
-# i2 standard icon types for each kind of node
-_ANX_ICONS = {"offender": "Person", "incident": "Event", "vehicle": "Car", "store": "Shop", "group": "Organisation"}
 
 
 @dataclass
@@ -126,33 +124,8 @@ def to_graphml(chart: Chart) -> str:
     return ET.tostring(root, encoding="unicode", xml_declaration=True)
 
 
-def to_anx(chart: Chart) -> str:
-    """The chart as i2 Analyst's Notebook exchange XML (ANX): entities with icons, then links."""
-    root = ET.Element("Chart", {"Rigorous": "false", "IdReferenceLinking": "false"})
-    types = ET.SubElement(root, "EntityTypeCollection")
-    for icon_type in sorted(set(_ANX_ICONS.values())):
-        ET.SubElement(types, "EntityType", {"Name": icon_type, "IconFile": icon_type})
-    link_types = ET.SubElement(root, "LinkTypeCollection")
-    for name in sorted({e.kind for e in chart.edges.values()}):
-        ET.SubElement(link_types, "LinkType", {"Name": name, "Colour": "0"})
-    items = ET.SubElement(root, "ChartItemCollection")
-    for n in chart.nodes.values():
-        attrs = {"Label": n.label, "DateSet": "true" if n.when else "false"}
-        if n.when:
-            attrs.update(DateTime=_stamp(n.when), TimeSet="true")
-        item = ET.SubElement(items, "ChartItem", attrs)
-        ET.SubElement(item, "Description").text = n.detail.get("description", KINDS.get(n.id[0], n.kind))
-        end = ET.SubElement(item, "End")
-        entity = ET.SubElement(end, "Entity", {"EntityId": n.id, "Identity": n.id, "LabelIsIdentity": "false"})
-        icon = ET.SubElement(entity, "Icon")
-        ET.SubElement(icon, "IconStyle", {"Type": _ANX_ICONS.get(n.kind, "Person")})
-    for e in chart.edges.values():
-        attrs = {"Label": e.kind, "DateSet": "true" if e.when else "false"}
-        if e.when:
-            attrs.update(DateTime=_stamp(e.when), TimeSet="true")
-        item = ET.SubElement(items, "ChartItem", attrs)
-        ET.SubElement(item, "Description").text = e.why
-        link = ET.SubElement(item, "Link", {"End1Id": e.source, "End2Id": e.target})
-        ET.SubElement(link, "LinkStyle", {"Type": e.kind, "ArrowStyle": "ArrowNone", "Strength": "Confirmed",
-                                          "LineWidth": "1"})
-    return ET.tostring(root, encoding="unicode", xml_declaration=True)
+def to_anx(chart: Chart) -> bytes:
+    """The chart as an i2 Analyst's Notebook file (``.anx``): see :mod:`crimelink.network.anx`."""
+    from crimelink.network.anx import anx_bytes  # anxwritter is loaded only when a chart is exported
+
+    return anx_bytes(chart)

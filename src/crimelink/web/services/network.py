@@ -55,7 +55,7 @@ MAP_POINTS = 2000
 MAP_CELLS = 600
 CHART_INCIDENTS = 150
 EXPAND_INCIDENTS = 40
-EXPORTS = {"csv": "text/csv", "graphml": "application/graphml+xml", "anx": "application/xml"}
+EXPORTS = {"csv": "text/csv", "graphml": "application/graphml+xml", "anx": "application/xml; charset=utf-16"}
 
 
 class ChartNodeOut(BaseModel):
@@ -105,7 +105,8 @@ class _Builder:
     def incidents(self, ids: Select[Any]) -> list[int]:
         """Add the visible incidents among ``ids`` in the window, latest first, up to the limit."""
         query = (select(Incident.id, Incident.incident_ref, Incident.occurred_at, Incident.offence, Incident.value_gbp,
-                        Incident.police_force, Organisation.code, incident_filter(self.viewer).label("openable"))
+                        Incident.police_force, Organisation.code, incident_filter(self.viewer).label("openable"),
+                        Incident.source_evaluation, Incident.intelligence_assessment, Incident.handling_code)
                  .join(Organisation, Organisation.id == Incident.submitter_id)
                  .where(Incident.id.in_(ids), profile_incident_filter(self.viewer)))
         if self.start:
@@ -118,7 +119,10 @@ class _Builder:
         for r in rows[: self.limit]:
             self.chart.node(ChartNode(f"i:{r.id}", "incident", f"{r.code}/{r.incident_ref}", r.occurred_at, {
                 "offence": r.offence, "value_gbp": r.value_gbp, "force": r.police_force,
-                "openable": bool(r.openable), "description": f"{r.offence} on {r.occurred_at:%d %b %Y}"}))
+                "openable": bool(r.openable), "description": f"{r.offence} on {r.occurred_at:%d %b %Y}",
+                # the 3x5x2 grading, of the incidents the viewer may open (as on the incident's page)
+                "grading": "".join(g or "" for g in (r.source_evaluation, r.intelligence_assessment, r.handling_code))
+                if r.openable else None}))
         return [r.id for r in rows[: self.limit]]
 
     def people(self, incident_ids: list[int]) -> list[int]:
@@ -289,12 +293,12 @@ def chart_view(*, db_session: Session, viewer: Viewer, node: str, start: date | 
 
 def export_chart(
     *, db_session: Session, viewer: Viewer, node: str, fmt: str, start: date | None = None, end: date | None = None,
-) -> tuple[str, str, str]:
+) -> tuple[str | bytes, str, str]:
     """(body, media type, file name) of the chart around ``node`` as CSV, GraphML or ANX."""
     if fmt not in EXPORTS:
         raise InvalidRequest("export as csv, graphml or anx", format=fmt)
     _, chart = build_chart(db_session=db_session, viewer=viewer, node=node, start=start, end=end)
-    body = {"csv": to_csv, "graphml": to_graphml, "anx": to_anx}[fmt](chart)
+    body: str | bytes = to_anx(chart) if fmt == "anx" else {"csv": to_csv, "graphml": to_graphml}[fmt](chart)
     return body, EXPORTS[fmt], f"crimelink-chart-{node.replace(':', '-')}.{fmt}"
 
 

@@ -161,6 +161,7 @@ class Hotspots(BaseModel):
     scope: str
     scopes: list[str]
     cells: list[HotCell]
+    cells_total: int  # every cell of the scope (``cells`` may be one page of them)
     knox: list[KnoxBand]
     knox_incidents: int
     permutations: int
@@ -201,13 +202,14 @@ def _row(s: Series, crossing: bool) -> SeriesRow:
                      last_seen=s.last_seen, cross_force=crossing)
 
 
-def list_series(*, db_session: Session, viewer: Viewer, cross_force: bool = False, limit: int = 200) -> SeriesList:
-    """Series the viewer may see, the biggest first."""
+def list_series(*, db_session: Session, viewer: Viewer, cross_force: bool = False, limit: int = 200,
+                offset: int = 0) -> SeriesList:
+    """Series the viewer may see, the biggest first (``limit`` of them from ``offset``)."""
     query = select(Series).where(series_filter(viewer))
     if cross_force:
         query = query.where(Series.forces >= 2)
     total = int(db_session.scalar(select(func.count()).select_from(query.subquery())) or 0)
-    rows = db_session.scalars(query.order_by(Series.incidents.desc(), Series.id).limit(limit)).all()
+    rows = db_session.scalars(query.order_by(Series.incidents.desc(), Series.id).offset(offset).limit(limit)).all()
     return SeriesList(total=total, rows=[_row(s, s.forces >= 2) for s in rows])
 
 
@@ -296,20 +298,33 @@ def group_incidents(group_id: int) -> Select[Any]:
             .where(PersonLink.offender_id.in_(members)))
 
 
-def _players(db_session: Session, viewer: Viewer, where: list[ColumnElement[bool]], limit: int) -> list[PlayerRow]:
+def _players(db_session: Session, viewer: Viewer, where: list[ColumnElement[bool]], limit: int,
+             offset: int = 0) -> list[PlayerRow]:
     rows = db_session.execute(
         select(KeyPlayer, Offender.display_name).join(Offender, Offender.id == KeyPlayer.offender_id)
-        .where(offender_filter(viewer), *where).order_by(KeyPlayer.key_player_rank).limit(limit)).all()
+        .where(offender_filter(viewer), *where).order_by(KeyPlayer.key_player_rank, KeyPlayer.offender_id)
+        .offset(offset).limit(limit)).all()
     return [PlayerRow(offender_id=k.offender_id, display_name=name, group_id=k.group_id, degree=k.degree,
                       betweenness=k.betweenness, pagerank=k.pagerank, broker=k.broker, groups_linked=k.groups_linked,
                       rank=k.key_player_rank) for k, name in rows]
 
 
-def key_players(*, db_session: Session, viewer: Viewer, brokers: bool = False, limit: int = 100) -> list[PlayerRow]:
+def key_players(*, db_session: Session, viewer: Viewer, brokers: bool = False, limit: int = 100,
+                offset: int = 0) -> list[PlayerRow]:
     """The most central offenders (or only the brokers), for viewers who see groups."""
     if not viewer.sees_groups:
         return []
-    return _players(db_session, viewer, [KeyPlayer.broker.is_(True)] if brokers else [], limit)
+    return _players(db_session, viewer, [KeyPlayer.broker.is_(True)] if brokers else [], limit, offset)
+
+
+def count_key_players(*, db_session: Session, viewer: Viewer, brokers: bool = False) -> int:
+    """How many offenders :func:`key_players` ranks for the viewer, on every page together."""
+    if not viewer.sees_groups:
+        return 0
+    where = [KeyPlayer.broker.is_(True)] if brokers else []
+    return int(db_session.scalar(
+        select(func.count()).select_from(KeyPlayer).join(Offender, Offender.id == KeyPlayer.offender_id)
+        .where(offender_filter(viewer), *where)) or 0)
 
 
 def group_profile(*, db_session: Session, viewer: Viewer, group_id: int) -> GroupProfile:
@@ -355,20 +370,23 @@ def _top(counts: Counter[str], limit: int) -> list[Share]:
     return [Share(name=k, incidents=v) for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
 
 
-def hotspots(*, db_session: Session, viewer: Viewer, scope: str | None = None, limit: int = 200) -> Hotspots:
-    """The hottest cells and the Knox near-repeat table of one scope ("national" or a force)."""
+def hotspots(*, db_session: Session, viewer: Viewer, scope: str | None = None, limit: int = 200,
+             offset: int = 0) -> Hotspots:
+    """The hottest cells (``limit`` of them from ``offset``; ``cells_total`` in all) and the Knox
+    near-repeat table of one scope ("national" or a force)."""
     scopes = sorted(set(db_session.scalars(select(Hotspot.scope).distinct()).all()))
     allowed = scopes if viewer.national else [f for f in (viewer.force,) if f and may_see_hotspots(viewer, f)]
     chosen = scope or (viewer.force if not viewer.national and viewer.force else "national")
     if chosen not in allowed:
         raise NotFound("no hotspots for this area", scope=chosen)
     cells = db_session.scalars(select(Hotspot).where(Hotspot.scope == chosen)
-                               .order_by(Hotspot.gi_z.desc(), Hotspot.cell).limit(limit)).all()
+                               .order_by(Hotspot.gi_z.desc(), Hotspot.cell).offset(offset).limit(limit)).all()
+    cells_total = db_session.scalar(select(func.count()).select_from(Hotspot).where(Hotspot.scope == chosen))
     knox = db_session.scalars(select(NearRepeat).where(NearRepeat.scope == chosen)
                               .order_by(NearRepeat.distance_from_km, NearRepeat.days_from)).all()
     return Hotspots(
         scope=chosen, scopes=[s for s in scopes if s in allowed],
-        cells=[HotCell.model_validate(c, from_attributes=True) for c in cells],
+        cells=[HotCell.model_validate(c, from_attributes=True) for c in cells], cells_total=int(cells_total or 0),
         knox=[KnoxBand.model_validate(k, from_attributes=True) for k in knox],
         knox_incidents=knox[0].incidents if knox else 0, permutations=knox[0].permutations if knox else 0,
     )

@@ -17,7 +17,7 @@ from crimelink.domain.registration import to_ascii
 from crimelink.store.models import Incident, Organisation, PersonMention, Store, VehicleMention
 
 
-class IncidentQuery(BaseModel):
+class IncidentFilters(BaseModel):
     """Search and filters, as query parameters; blank form fields count as absent."""
 
     q: str | None = Field(
@@ -30,8 +30,6 @@ class IncidentQuery(BaseModel):
     submitter: str | None = Field(None, description="Code of the submitting organisation")
     date_from: date | None = None
     date_to: date | None = None
-    page: int = Field(1, ge=1, le=1_000_000)  # past this, an offset past 64 bits
-    per_page: int = Field(50, ge=1, le=200)
 
     @model_validator(mode="before")
     @classmethod
@@ -55,6 +53,13 @@ class IncidentQuery(BaseModel):
         if self.date_to:
             found.append(Incident.occurred_at < datetime.combine(self.date_to + timedelta(days=1), time()))
         return found
+
+
+class IncidentQuery(IncidentFilters):
+    """The filters and which page of the results (the API pages with ``crimelink.web.paging``)."""
+
+    page: int = Field(1, ge=1, le=1_000_000)  # past this, an offset past 64 bits
+    per_page: int = Field(50, ge=1, le=200)
 
 
 def _text_match(text: str) -> ColumnElement[bool]:

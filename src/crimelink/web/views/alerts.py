@@ -27,9 +27,10 @@ from crimelink.access.policy import Viewer
 from crimelink.casework import subscriptions
 from crimelink.casework.bulletins import Bulletin, Period, bulletin
 from crimelink.casework.priority import data_as_of
-from crimelink.casework.subscriptions import AlertList, SubscriptionIn, SubscriptionOut
+from crimelink.casework.subscriptions import AlertOut, SubscriptionIn, SubscriptionOut
 from crimelink.errors import Forbidden
 from crimelink.web.dependencies import CurrentViewer, DbSession, wants_partial
+from crimelink.web.paging import Page, PageQuery
 from crimelink.web.rendering import render
 
 router = APIRouter()
@@ -46,10 +47,19 @@ def alerts_page(request: Request, db_session: DbSession, viewer: CurrentViewer) 
     return render(request, "alerts.html", found=found, noun=NOUN)
 
 
+class AlertPage(Page[AlertOut]):
+    """A page of your alerts, newest first, with how many are unread and what you follow."""
+
+    unread: int
+    subscriptions: list[SubscriptionOut]
+
+
 @router.get("/api/v1/alerts", tags=["alerts"])
-def alerts_json(db_session: DbSession, viewer: CurrentViewer) -> AlertList:
+def alerts_json(request: Request, db_session: DbSession, viewer: CurrentViewer, paging: PageQuery) -> AlertPage:
     """Your alerts, newest first, and the offenders, vehicles and groups you follow."""
-    return subscriptions.list_alerts(session=db_session, viewer=viewer)
+    found = subscriptions.list_alerts(session=db_session, viewer=viewer, limit=paging.limit, offset=paging.offset)
+    return AlertPage.of(request, paging, found.alerts, found.total, unread=found.unread,
+                        subscriptions=found.subscriptions)
 
 
 @router.post("/alerts/read", include_in_schema=False)

@@ -18,14 +18,16 @@ from pydantic import BaseModel, Field
 
 from crimelink.access import retention
 from crimelink.access.policy import Viewer
-from crimelink.audit.service import Actor, AuditPage, AuditQuery, search_events, verify
+from crimelink.audit.service import Actor, AuditFilters, AuditQuery, AuditRow, search_events, verify
 from crimelink.domain.organisations import Role
 from crimelink.errors import Forbidden
 from crimelink.web.dependencies import CurrentViewer, DbSession
+from crimelink.web.paging import Page, PageQuery
 from crimelink.web.rendering import render
 
 router = APIRouter()
 Search = Annotated[AuditQuery, Query()]
+Filters = Annotated[AuditFilters, Query()]
 _FORBIDDEN: dict[int | str, dict[str, Any]] = {403: {"description": "Not an auditor"}}
 
 
@@ -51,10 +53,20 @@ def audit_page(request: Request, db_session: DbSession, viewer: CurrentViewer, q
     return render(request, "audit.html", found=found)
 
 
+class AuditEntries(Page[AuditRow]):
+    """A page of audit entries, and whose: "all organisations" or the one the auditor may audit."""
+
+    scope: str
+
+
 @router.get("/api/v1/audit", tags=["audit"], responses=_FORBIDDEN)
-def audit_json(db_session: DbSession, viewer: CurrentViewer, query: Search) -> AuditPage:
+def audit_json(
+    request: Request, db_session: DbSession, viewer: CurrentViewer, filters: Filters, paging: PageQuery
+) -> AuditEntries:
     """Audit entries matching the filters, newest first (auditors only)."""
-    return search_events(session=db_session, query=query, organisation_scope=audit_scope(viewer))
+    query = AuditQuery.model_construct(**dict(filters), page=paging.page, per_page=paging.limit)
+    found = search_events(session=db_session, query=query, organisation_scope=audit_scope(viewer))
+    return AuditEntries.of(request, paging, found.rows, found.total, scope=found.scope)
 
 
 def _check(db_session: DbSession, viewer: Viewer) -> ChainCheck:
@@ -112,21 +124,16 @@ class ErasureIn(BaseModel):
 
 @router.get("/api/v1/retention/queue", tags=["retention"], responses=_FORBIDDEN)
 def retention_queue(
-    request: Request,
-    db_session: DbSession,
-    viewer: CurrentViewer,
-    as_of: date | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[ReviewItemOut]:
+    request: Request, db_session: DbSession, viewer: CurrentViewer, paging: PageQuery, as_of: date | None = None
+) -> Page[ReviewItemOut]:
     """Incidents whose personal data is due for review (oldest first)."""
     _records_manager(viewer)
-    items = retention.review_queue(
-        session=db_session,
-        as_of=as_of or date.today(),
-        clear_years=request.app.state.settings.retention_clear_years,
-        limit=limit,
-    )
-    return [ReviewItemOut(**{k: getattr(i, k) for k in ReviewItemOut.model_fields}) for i in items]
+    day, years = as_of or date.today(), request.app.state.settings.retention_clear_years
+    items = retention.review_queue(session=db_session, as_of=day, clear_years=years, limit=paging.limit,
+                                   offset=paging.offset)
+    total = retention.count_due(session=db_session, as_of=day, clear_years=years)
+    rows = [ReviewItemOut(**{k: getattr(i, k) for k in ReviewItemOut.model_fields}) for i in items]
+    return Page[ReviewItemOut].of(request, paging, rows, total)
 
 
 @router.post("/api/v1/retention/decisions", tags=["retention"], responses=_FORBIDDEN)

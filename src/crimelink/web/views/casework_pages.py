@@ -14,7 +14,7 @@ why beside the forms.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -26,10 +26,10 @@ from crimelink.casework.lifecycle import Status
 from crimelink.casework.schemas import NoteIn, ReferralDetail, TransitionIn
 from crimelink.errors import CrimelinkError, InvalidValue
 from crimelink.web.dependencies import CurrentViewer, DbSession, wants_partial
+from crimelink.web.paging import Page, PageQuery
 from crimelink.web.rendering import render
 from crimelink.web.services.casework_pages import (
     RECORDS_PER_PAGE,
-    FigureRecords,
     ImpactQuery,
     figure_records,
     figure_records_csv,
@@ -229,14 +229,26 @@ def records_page(
     return render(request, name, records=found, params=query.params(), per_page=RECORDS_PER_PAGE)
 
 
+class FigureRecordPage(Page[list[Any]]):
+    """A page of the records behind one impact figure (each a row of ``columns``), with the figure."""
+
+    key: str
+    label: str
+    value: float | None
+    unit: str
+    parts: dict[str, Any]
+    note: str | None  # why a figure has no records
+    columns: list[str]
+    links: dict[str, str]  # column -> the page its values open (``/incidents/`` + value)
+
+
 @router.get("/api/v1/impact/records/{key}", tags=["casework"], responses={400: {"description": "No such figure"}})
 def records_json(
-    db_session: DbSession,
-    viewer: CurrentViewer,
-    key: str,
-    query: Filters,
-    offset: Offset = 0,
-    limit: Annotated[int, Query(ge=1, le=1000)] = RECORDS_PER_PAGE,
-) -> FigureRecords:
+    request: Request, db_session: DbSession, viewer: CurrentViewer, key: str, query: Filters, paging: PageQuery
+) -> FigureRecordPage:
     """The records one impact figure was computed from, in pages (the figures: ``/api/v1/impact``)."""
-    return figure_records(session=db_session, viewer=viewer, key=key, query=query, offset=offset, limit=limit)
+    found = figure_records(session=db_session, viewer=viewer, key=key, query=query, offset=paging.offset,
+                           limit=paging.limit)
+    return FigureRecordPage.of(request, paging, found.rows, found.total, key=found.key, label=found.label,
+                               value=found.value, unit=found.unit, parts=found.parts, note=found.note,
+                               columns=found.columns, links=found.links)

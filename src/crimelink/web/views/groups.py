@@ -6,8 +6,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from crimelink.web.dependencies import CurrentViewer, DbSession
+from crimelink.web.paging import Page, PageQuery
 from crimelink.web.rendering import render
-from crimelink.web.services.groups import GroupDetail, GroupList, group_detail, list_groups
+from crimelink.web.services.groups import GroupDetail, GroupRow, group_detail, list_groups
 
 router = APIRouter()
 
@@ -18,9 +19,9 @@ def groups_page(request: Request, db_session: DbSession, viewer: CurrentViewer) 
 
 
 @router.get("/api/v1/groups", tags=["groups"])
-def groups_json(db_session: DbSession, viewer: CurrentViewer) -> GroupList:
+def groups_json(request: Request, db_session: DbSession, viewer: CurrentViewer, paging: PageQuery) -> Page[GroupRow]:
     """Groups the viewer may see, highest priority first (none for retailers)."""
-    return list_groups(db_session=db_session, viewer=viewer)
+    return Page[GroupRow].window(request, paging, list_groups(db_session=db_session, viewer=viewer).rows)
 
 
 @router.get("/groups/{group_id}", response_class=HTMLResponse, include_in_schema=False)

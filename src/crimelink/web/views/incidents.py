@@ -8,14 +8,22 @@ from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from crimelink.web.dependencies import CurrentViewer, DbSession, StoreDep, wants_partial
+from crimelink.web.paging import Page, PageQuery
 from crimelink.web.rendering import render
 from crimelink.web.services.incidents import IncidentDetail, get_incident
-from crimelink.web.services.search import IncidentPage, IncidentQuery, search_choices, search_incidents
+from crimelink.web.services.search import (
+    IncidentFilters,
+    IncidentQuery,
+    IncidentRow,
+    search_choices,
+    search_incidents,
+)
 from crimelink.web.services.submissions import known_matches, submit_incidents
 from crimelink.web.services.value_review import ValueConfirmed, confirm_value, may_review_values
 
 router = APIRouter()
 Search = Annotated[IncidentQuery, Query()]
+Filters = Annotated[IncidentFilters, Query()]
 
 
 @router.get("/incidents", response_class=HTMLResponse, include_in_schema=False)
@@ -28,9 +36,13 @@ def incidents_page(request: Request, db_session: DbSession, viewer: CurrentViewe
 
 
 @router.get("/api/v1/incidents", tags=["incidents"])
-def incidents_json(db_session: DbSession, viewer: CurrentViewer, query: Search) -> IncidentPage:
+def incidents_json(
+    request: Request, db_session: DbSession, viewer: CurrentViewer, filters: Filters, paging: PageQuery
+) -> Page[IncidentRow]:
     """Incidents the viewer may see that match the search, latest first, a page at a time."""
-    return search_incidents(db_session=db_session, viewer=viewer, query=query)
+    query = IncidentQuery.model_construct(**dict(filters), page=paging.page, per_page=paging.limit)
+    found = search_incidents(db_session=db_session, viewer=viewer, query=query)
+    return Page[IncidentRow].of(request, paging, found.rows, found.total)
 
 
 @router.get("/incidents/{incident_id}", response_class=HTMLResponse, include_in_schema=False)

@@ -25,6 +25,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from crimelink.web.dependencies import CurrentViewer, DbSession, wants_partial
+from crimelink.web.paging import Page, PageQuery
 from crimelink.web.rendering import render
 from crimelink.web.services import network, patterns
 
@@ -41,9 +42,12 @@ def series_page(request: Request, db_session: DbSession, viewer: CurrentViewer, 
 
 
 @router.get("/api/v1/series", tags=["patterns"])
-def series_json(db_session: DbSession, viewer: CurrentViewer, cross_force: bool = False) -> patterns.SeriesList:
+def series_json(request: Request, db_session: DbSession, viewer: CurrentViewer, paging: PageQuery,
+                cross_force: bool = False) -> Page[patterns.SeriesRow]:
     """Crime series the viewer may see (none for retailers), biggest first."""
-    return patterns.list_series(db_session=db_session, viewer=viewer, cross_force=cross_force)
+    found = patterns.list_series(db_session=db_session, viewer=viewer, cross_force=cross_force,
+                                 limit=paging.limit, offset=paging.offset)
+    return Page[patterns.SeriesRow].of(request, paging, found.rows, found.total)
 
 
 @router.get("/series/{series_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -116,9 +120,13 @@ def key_players_page(request: Request, db_session: DbSession, viewer: CurrentVie
 
 
 @router.get("/api/v1/key-players", tags=["patterns"])
-def key_players_json(db_session: DbSession, viewer: CurrentViewer, brokers: bool = False) -> list[patterns.PlayerRow]:
+def key_players_json(request: Request, db_session: DbSession, viewer: CurrentViewer, paging: PageQuery,
+                     brokers: bool = False) -> Page[patterns.PlayerRow]:
     """Offenders ranked by centrality (degree, betweenness, PageRank); ``brokers=true``: only brokers."""
-    return patterns.key_players(db_session=db_session, viewer=viewer, brokers=brokers)
+    players = patterns.key_players(db_session=db_session, viewer=viewer, brokers=brokers, limit=paging.limit,
+                                   offset=paging.offset)
+    total = patterns.count_key_players(db_session=db_session, viewer=viewer, brokers=brokers)
+    return Page[patterns.PlayerRow].of(request, paging, players, total)
 
 
 @router.get("/hotspots", response_class=HTMLResponse, include_in_schema=False)
@@ -126,10 +134,24 @@ def hotspots_page(request: Request, db_session: DbSession, viewer: CurrentViewer
     return render(request, "hotspots.html", spots=patterns.hotspots(db_session=db_session, viewer=viewer, scope=scope))
 
 
+class HotspotPage(Page[patterns.HotCell]):
+    """A page of an area's H3 cells, hottest first, with the area's Knox near-repeat table."""
+
+    scope: str
+    scopes: list[str]
+    knox: list[patterns.KnoxBand]
+    knox_incidents: int
+    permutations: int
+
+
 @router.get("/api/v1/hotspots", tags=["patterns"], responses={404: {"description": "No hotspots for the area"}})
-def hotspots_json(db_session: DbSession, viewer: CurrentViewer, scope: str | None = None) -> patterns.Hotspots:
+def hotspots_json(request: Request, db_session: DbSession, viewer: CurrentViewer, paging: PageQuery,
+                  scope: str | None = None) -> HotspotPage:
     """H3 cells by Getis-Ord Gi* and the Knox near-repeat table, nationally or for a force."""
-    return patterns.hotspots(db_session=db_session, viewer=viewer, scope=scope)
+    found = patterns.hotspots(db_session=db_session, viewer=viewer, scope=scope, limit=paging.limit,
+                              offset=paging.offset)
+    return HotspotPage.of(request, paging, found.cells, found.cells_total, scope=found.scope, scopes=found.scopes,
+                          knox=found.knox, knox_incidents=found.knox_incidents, permutations=found.permutations)
 
 
 @router.get("/context", response_class=HTMLResponse, include_in_schema=False)

@@ -26,6 +26,7 @@ from crimelink.domain.organisations import Role
 from crimelink.errors import CrimelinkError, Forbidden, InvalidValue
 from crimelink.store.models import utcnow
 from crimelink.web.dependencies import CurrentViewer, DbSession
+from crimelink.web.paging import Page, PageQuery
 from crimelink.web.rendering import render
 
 router = APIRouter()
@@ -69,11 +70,13 @@ class RetentionPage(BaseModel):
     recent_decisions: list[DecisionMade]
 
 
-def retention_page_data(request: Request, db_session: Session, as_of: date | None, limit: int) -> RetentionPage:
+def retention_page_data(
+    request: Request, db_session: Session, as_of: date | None, limit: int, offset: int = 0
+) -> RetentionPage:
     settings = request.app.state.settings
     day = as_of or utcnow().date()
     items = retention.review_queue(
-        session=db_session, as_of=day, clear_years=settings.retention_clear_years, limit=limit
+        session=db_session, as_of=day, clear_years=settings.retention_clear_years, limit=limit, offset=offset
     )
     recent = db_session.scalars(select(RetentionReview).order_by(RetentionReview.id.desc()).limit(RECENT)).all()
     return RetentionPage(
@@ -125,13 +128,24 @@ def retention_page(
     )
 
 
+class RetentionDue(Page[QueueItem]):
+    """A page of the personal data due for review, with the page's other parts (the latest decisions)."""
+
+    as_of: date
+    clear_years: int
+    recent_decisions: list[DecisionMade]
+
+
 @router.get("/api/v1/retention", tags=["retention"], responses=_FORBIDDEN)
 def retention_json(
-    request: Request, db_session: DbSession, viewer: CurrentViewer, as_of: AsOf = None, limit: Limit = 100
-) -> RetentionPage:
+    request: Request, db_session: DbSession, viewer: CurrentViewer, paging: PageQuery, as_of: AsOf = None
+) -> RetentionDue:
     """Personal data due for review (oldest first), and the latest decisions."""
     records_manager(viewer)
-    return retention_page_data(request, db_session, as_of, limit)
+    found = retention_page_data(request, db_session, as_of, paging.limit, paging.offset)
+    total = retention.count_due(session=db_session, as_of=found.as_of, clear_years=found.clear_years)
+    return RetentionDue.of(request, paging, found.due, total, as_of=found.as_of, clear_years=found.clear_years,
+                           recent_decisions=found.recent_decisions)
 
 
 @router.post("/retention/decisions", response_class=HTMLResponse, include_in_schema=False)

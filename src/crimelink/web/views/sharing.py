@@ -24,6 +24,7 @@ from crimelink.domain.organisations import Role
 from crimelink.errors import CrimelinkError, Forbidden
 from crimelink.store.models import Organisation
 from crimelink.web.dependencies import CurrentViewer, DbSession
+from crimelink.web.paging import Page, PageQuery
 from crimelink.web.rendering import render
 
 router = APIRouter()
@@ -58,10 +59,12 @@ def sharing_page(request: Request, db_session: DbSession, viewer: CurrentViewer)
 
 
 @router.get("/api/v1/sharing", tags=["access"], responses=_FORBIDDEN)
-def sharing_json(db_session: DbSession, viewer: CurrentViewer) -> list[sharing.AgreementOut]:
+def sharing_json(
+    request: Request, db_session: DbSession, viewer: CurrentViewer, paging: PageQuery
+) -> Page[sharing.AgreementOut]:
     """Every sharing agreement, newest first, revoked ones included (administrators only)."""
     _administrator(viewer)
-    return sharing.list_agreements(session=db_session)
+    return Page[sharing.AgreementOut].window(request, paging, sharing.list_agreements(session=db_session))
 
 
 @router.post("/api/v1/sharing", tags=["access"], status_code=201, responses=_FORBIDDEN)

@@ -10,11 +10,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import Field
 
 from crimelink.errors import InvalidValue
 from crimelink.web.dependencies import CurrentViewer, DbSession, wants_partial
+from crimelink.web.paging import Page, PageQuery
 from crimelink.web.rendering import render
-from crimelink.web.services.vehicles import PlateSearch, search_plates
+from crimelink.web.services.vehicles import PlateHit, PlateSearch, search_plates
 
 router = APIRouter()
 Plate = Annotated[str, Query(max_length=32, description="A mark with ? for one unknown character, * for any run")]
@@ -37,9 +39,21 @@ def plate_search_page(
     return render(request, template, found=found, plate=plate, misreads=misreads, problem=problem)
 
 
+class PlateHits(Page[PlateHit]):
+    """A page of the vehicles a plate search found, with the search as it was understood."""
+
+    plate: str
+    pattern: str
+    misreads: bool
+    more: bool = Field(description="More vehicles fit than a search returns: narrow the search")
+
+
 @router.get("/api/v1/vehicles/search", tags=["profiles"], responses=_INVALID)
 def plate_search_json(
-    db_session: DbSession, viewer: CurrentViewer, plate: Plate, misreads: Misreads = False
-) -> PlateSearch:
+    request: Request, db_session: DbSession, viewer: CurrentViewer, paging: PageQuery, plate: Plate,
+    misreads: Misreads = False,
+) -> PlateHits:
     """Vehicles with a read that fits the plate (``KM19?TX``, ``*X5``, ``FD5*``), as the viewer may see them."""
-    return search_plates(db_session=db_session, viewer=viewer, plate=plate, misreads=misreads)
+    found = search_plates(db_session=db_session, viewer=viewer, plate=plate, misreads=misreads)
+    return PlateHits.window(request, paging, found.vehicles, plate=found.plate, pattern=found.pattern,
+                            misreads=found.misreads, more=found.more)
