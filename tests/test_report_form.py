@@ -101,10 +101,10 @@ def test_a_report_sent_with_the_form_is_stored_as_the_api_would_store_it_and_nam
         assert done.status_code == 201, done.text
         assert "Report stored: NORTHMART / NM-FORM-1" in done.text
         text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", done.text))
-        assert "Known offender : known to 3 incidents in 2 force areas" in text
-        assert "Jason Smith (person 1 in your report) · same name and date of birth" in text
-        assert "Known vehicle: AB12 CDE : known to 2 incidents in 1 force area" in text
-        assert "/offenders/" not in done.text  # a retailer gets the flag and the figures, not the profile
+        assert "Known offender : the national unit has been told" in text
+        assert "Jason Smith (person 1 in your report) · matched against the last analysis" in text
+        assert "Known vehicle: AB12 CDE : the national unit has been told" in text
+        assert "/offenders/" not in done.text and "known to 3" not in text  # a retailer gets the flag, not figures
         incident_id = int(re.search(r'href="/incidents/(\d+)" data-testid="open-incident"', done.text).group(1))  # type: ignore[union-attr]
     with httpx.Client(base_url=web.url, auth=web.auth("northmart"), timeout=30) as api:
         again = api.post("/api/v1/incidents", json=SAME_AS_JSON)

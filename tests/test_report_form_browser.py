@@ -1,6 +1,7 @@
 """In a real headless Chromium: a retailer's officer reports an incident with the form, adding a
 person with htmx, names a person already known (Jason Smith, born 1990-04-02, in three reports
-of the sample world), and is told at once that this is a known offender — the figures only."""
+of the sample world), and is told at once that this is a known offender and that the national unit
+has been told — nothing it did not report itself."""
 
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ def test_a_retailer_reports_a_known_person_and_sees_the_known_offender_hit(web: 
 
         expect(page.get_by_test_id("report-done")).to_contain_text("Report stored: NORTHMART / WEB-")
         hits = page.get_by_test_id("known-hits")
-        expect(hits).to_contain_text("Known offender: known to 3 incidents in 2 force areas")
+        expect(hits).to_contain_text("Known offender: the national unit has been told")
         expect(hits).to_contain_text("Jason Smith (person 1 in your report)")
         expect(hits.get_by_test_id("hit")).to_have_count(1)
         expect(hits.locator("a")).to_have_count(0)  # a retailer: no way into the offender's profile

@@ -10,7 +10,9 @@ It is sanitised for its reader before anything is counted:
 - images are never included (the bulletin says how many incidents have them, held by the
   reporting organisation);
 - a retailer is not told what an organised group is called or who else is in it — only that
-  people it reported offend together, and who of them it reported.
+  people it reported offend together, and who of them it reported;
+- a retailer is told each person as its own reports name them (``crimelink.access.identity``),
+  never by a name, date of birth or description that only another organisation reported.
 
 :func:`bulletin` gives the figures with the bulletin as HTML and as text; :func:`send_bulletin`
 puts it in the outbox for every address the organisation's users receive alerts at.
@@ -29,6 +31,7 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, func, or_, select, true
 from sqlalchemy.orm import Session
 
+from crimelink.access.identity import PersonIdentity, person_identities
 from crimelink.casework.alerts_models import AlertSubscription
 from crimelink.casework.mail import queue_message
 from crimelink.casework.subscriptions import audience_of
@@ -169,7 +172,16 @@ def _people(session: Session, ids: set[int]) -> dict[int, set[int]]:
     return seen
 
 
-def _offender(offender: Offender, incidents: set[int], shown: _Shown) -> BulletinOffender:
+def _identities(
+    session: Session, organisation: Organisation, audience: Audience, ids: list[int]
+) -> dict[int, PersonIdentity]:
+    """Each offender as the bulletin's reader may be told of them: a retailer from its own
+    reports alone, police and the national unit (who see whole profiles) as the analysis named them."""
+    shown = _scope(organisation) if audience is Audience.RETAILER else None
+    return person_identities(session=session, offender_ids=ids, shown=shown)
+
+
+def _offender(offender: PersonIdentity, incidents: set[int], shown: _Shown) -> BulletinOffender:
     return BulletinOffender(
         name=offender.display_name,
         named=offender.named,
@@ -181,12 +193,16 @@ def _offender(offender: Offender, incidents: set[int], shown: _Shown) -> Bulleti
     )
 
 
-def _groups(session: Session, people: dict[int, set[int]], shown: _Shown, audience: Audience) -> list[BulletinGroup]:
-    offenders = {o.id: o for o in session.scalars(select(Offender).where(Offender.id.in_(list(people))))}
+def _groups(
+    session: Session, people: dict[int, set[int]], shown: _Shown, audience: Audience,
+    identities: dict[int, PersonIdentity],
+) -> list[BulletinGroup]:
     members: dict[int, list[int]] = defaultdict(list)
-    for offender in offenders.values():
-        if offender.group_id is not None:
-            members[offender.group_id].append(offender.id)
+    for offender_id, group_id in session.execute(
+        select(Offender.id, Offender.group_id).where(Offender.id.in_(list(people)))
+    ):
+        if group_id is not None:
+            members[group_id].append(offender_id)
     ranked = sorted(members, key=lambda g: (-len(set().union(*(people[o] for o in members[g]))), g))
     ranked = [g for g in ranked if len(set().union(*(people[o] for o in members[g]))) >= PROLIFIC][:SHOWN_GROUPS]
     groups = {g.id: g for g in session.scalars(select(OffenderGroup).where(OffenderGroup.id.in_(ranked)))}
@@ -201,7 +217,7 @@ def _groups(session: Session, people: dict[int, set[int]], shown: _Shown, audien
                 incidents=len(incidents),
                 value_gbp=round(sum(shown.values[i] for i in incidents), 2),
                 forces=sorted({_force_name(shown.forces[i]) for i in incidents}),
-                people=sorted(offenders[o].display_name for o in members[group_id]),
+                people=sorted(identities[o].display_name for o in members[group_id] if o in identities),
                 members=None if retailer else group.members,
             )
         )
@@ -236,9 +252,9 @@ def bulletin(*, session: Session, organisation_code: str, period: Period) -> Bul
         (o for o, incidents in people.items() if len(incidents) >= PROLIFIC),
         key=lambda o: (-len(people[o]), -sum(shown.values[i] for i in people[o]), o),
     )[:SHOWN_OFFENDERS]
-    found = {o.id: o for o in session.scalars(select(Offender).where(Offender.id.in_(prolific)))}
-    offenders = [_offender(found[o], people[o], shown) for o in prolific if o in found]
-    groups = _groups(session, people, shown, audience)
+    identities = _identities(session, organisation, audience, list(people))
+    offenders = [_offender(identities[o], people[o], shown) for o in prolific if o in identities]
+    groups = _groups(session, people, shown, audience, identities)
     named = any(o.named for o in offenders) or any(g.people for g in groups)
     context = {
         "organisation": organisation,

@@ -2,18 +2,21 @@
 
 A referrer names a subject by the platform's id, by its own incident reference, by a
 registration mark, or in words; each is checked against what the referrer may see, so that a
-referral can never be used to learn of records the referrer could not open.
+referral can never be used to learn of records the referrer could not open. A person or a
+vehicle is labelled as the referrer's own reports (and those shared with it) tell it
+(:func:`visible_label`), never by a name or a plate that only another organisation reported.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from crimelink.access.identity import person_identity, reports_shown, vehicle_identity
 from crimelink.access.policy import Viewer, group_filter, incident_filter, offender_filter, vehicle_filter
 from crimelink.casework.models import Referral, ReferralSubject
 from crimelink.casework.schemas import SubjectIn
@@ -22,7 +25,7 @@ from crimelink.domain.registration import RegistrationMark
 from crimelink.errors import InvalidValue
 from crimelink.store.models import Incident, Offender, OffenderGroup, Organisation, Vehicle
 
-__all__ = ["SubjectDraft", "add_subject_row", "draft_subject"]
+__all__ = ["SubjectDraft", "add_subject_row", "draft_subject", "visible_label"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +48,20 @@ def _visible_id(session: Session, kind: str, target_id: int, actor: Viewer) -> b
     }
     column, rule = rules[kind]
     return session.scalar(select(column).where(column == target_id, rule(actor))) is not None
+
+
+def visible_label(session: Session, viewer: Viewer, target: Target) -> str:
+    """A person's or vehicle's label as ``viewer`` may be told it: from the reports it may see
+    (``crimelink.access.identity``); other targets, and those who see whole profiles, as found."""
+    shown = reports_shown(viewer)
+    if shown is None:
+        return target.label
+    if target.kind == "person":
+        return person_identity(session=session, offender_id=target.target_id, shown=shown).display_name
+    if target.kind == "vehicle":
+        car = vehicle_identity(session=session, vehicle_id=target.target_id, shown=shown)
+        return " ".join(w for w in (car.vrm or "partial plate", car.colour, car.make, car.model) if w)
+    return target.label
 
 
 def draft_subject(
@@ -82,7 +99,8 @@ def draft_subject(
                 target.label,
                 "an incident reported to police needs its crime reference number",
             )
-    return SubjectDraft(given.kind, target, target.label, given.details, crime_reference)
+    label = visible_label(session, actor, target)
+    return SubjectDraft(given.kind, replace(target, label=label), label, given.details, crime_reference)
 
 
 def add_subject_row(

@@ -20,6 +20,7 @@ from crimelink.access.policy import Viewer, group_filter, incident_filter, offen
 from crimelink.casework.alerts_models import Alert, AlertSubscription
 from crimelink.casework.lifecycle import is_lead_investigator
 from crimelink.casework.models import Operation, OperationLink, Referral
+from crimelink.casework.subjects import visible_label
 from crimelink.casework.targets import find_target, resolved_id
 from crimelink.domain.forces import FORCE_IDS, police_force
 from crimelink.errors import Forbidden, NotFound
@@ -176,6 +177,7 @@ def subscribe(*, session: Session, viewer: Viewer, data: SubscriptionIn) -> Subs
     row = session.get(AlertSubscription, existing.id) if existing else None
     if row is None:
         target = find_target(session=session, kind=data.kind, target_id=data.id)
+        label = visible_label(session, viewer, target)  # as the follower's own reports name it
         row = session.scalar(
             select(AlertSubscription).where(
                 AlertSubscription.user_id == viewer.user_id,
@@ -192,7 +194,7 @@ def subscribe(*, session: Session, viewer: Viewer, data: SubscriptionIn) -> Subs
                 created_at=utcnow(),
             )
             session.add(row)
-        row.anchor_mention_id, row.label, row.active = target.anchor_mention_id, target.label, True
+        row.anchor_mention_id, row.label, row.active = target.anchor_mention_id, label, True
     row.email = data.email
     session.flush()
     return _out(session, row)

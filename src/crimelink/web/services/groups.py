@@ -1,4 +1,8 @@
-"""Organised groups as the analysis found them: the list, and one group with its network."""
+"""Organised groups as the analysis found them: the list, and one group with its network.
+
+Members are named from the reports the viewer may see (``crimelink.access.identity``), as on
+their own profiles.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from crimelink.access.identity import person_identities, reports_shown
 from crimelink.access.policy import Viewer, group_filter, incident_filter
 from crimelink.errors import NotFound
 from crimelink.store.models import GroupMember, Incident, Offender, OffenderGroup, PersonLink, PersonMention
@@ -150,20 +155,22 @@ def group_detail(*, db_session: Session, viewer: Viewer, group_id: int) -> Group
             )
         ]
     parts: dict[str, Any] = dict(group.priority_parts or {})
+    who = person_identities(session=db_session, offender_ids=[o.id for o, _ in members], shown=reports_shown(viewer))
     return GroupDetail(
         group=_row(group),
         priority=Priority(score=group.priority_score, rank=group.priority_rank, parts=parts),
         members=[
             MemberRow(
                 offender_id=o.id,
-                display_name=o.display_name,
-                named=o.named,
+                display_name=who[o.id].display_name,
+                named=who[o.id].named,
                 incidents=o.incidents,
                 value_gbp=o.value_gbp,
                 strength=strength,
                 priority_rank=o.priority_rank,
             )
             for o, strength in members
+            if o.id in who
         ],
         unidentified=unidentified_members(db_session=db_session, viewer=viewer, group_id=group.id),
         incidents=incidents,
@@ -187,14 +194,16 @@ def unidentified_members(*, db_session: Session, viewer: Viewer, group_id: int) 
         .subquery()
     )
     rows = db_session.execute(
-        select(UnidentifiedMember, Offender.display_name, seen.c.total, seen.c.visible)
-        .join(Offender, Offender.id == UnidentifiedMember.offender_id)
+        select(UnidentifiedMember, seen.c.total, seen.c.visible)
         .join(seen, seen.c.offender_id == UnidentifiedMember.offender_id)
         .where(UnidentifiedMember.group_id == group_id, seen.c.visible > 0)
         .order_by(UnidentifiedMember.strength.desc(), UnidentifiedMember.offender_id)
     ).all()
+    who = person_identities(session=db_session, offender_ids=[u.offender_id for u, _, _ in rows],
+                            shown=reports_shown(viewer))
     return [
-        UnidentifiedRow(offender_id=u.offender_id, display_name=name, sightings=int(visible),
-                        strength=u.strength, evidence=u.evidence if total == visible else None)
-        for u, name, total, visible in rows
+        UnidentifiedRow(offender_id=u.offender_id, display_name=who[u.offender_id].display_name,
+                        sightings=int(visible), strength=u.strength, evidence=u.evidence if total == visible else None)
+        for u, total, visible in rows
+        if u.offender_id in who
     ]

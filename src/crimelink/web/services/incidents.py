@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from crimelink.access.identity import person_identities, reports_shown
 from crimelink.access.policy import Viewer, offender_filter
 from crimelink.domain.offences import OffenceType
 from crimelink.errors import NotFound
@@ -197,6 +198,13 @@ def get_incident(*, db_session: Session, viewer: Viewer, incident_id: int) -> In
         .where(VehicleMention.incident_id == incident.id)
         .order_by(VehicleMention.position)
     ).all()
+    named = {  # each offender as the viewer's own reports name them (crimelink.access.identity)
+        i: who.display_name
+        for i, who in person_identities(
+            session=db_session, offender_ids=[o for _, o, _, name in persons if name is not None],
+            shown=reports_shown(viewer),
+        ).items()
+    }  # fmt: skip
     earlier = db_session.scalar(select(func.count()).where(IncidentVersion.incident_id == incident.id)) or 0
     series_id = db_session.scalar(select(IncidentSeries.series_id).where(IncidentSeries.incident_id == incident.id))
     return IncidentDetail(
@@ -224,7 +232,7 @@ def get_incident(*, db_session: Session, viewer: Viewer, incident_id: int) -> In
         recovered_gbp=incident.recovered_gbp,
         items=[ItemOut.model_validate(item, from_attributes=True) for item in items],
         persons=[
-            _person(mention, offender_id if name is not None else None, name, probability)
+            _person(mention, offender_id if name is not None else None, named.get(offender_id), probability)
             for mention, offender_id, probability, name in persons
         ],
         vehicles=[

@@ -149,16 +149,26 @@ def offender_links(*, db_session: Session, viewer: Viewer, offender_id: int) -> 
         .where(PersonLink.offender_id == offender_id, profile_incident_filter(viewer))
         .order_by(Incident.occurred_at, PersonLink.mention_id)
     ).all()  # fmt: skip
+    shown = {link.mention_id for link, *_ in rows}
     links = [
         LinkRow(mention_id=link.mention_id, incident_id=incident_id, incident_ref=ref, submitter=code,
                 occurred_at=when, name=name, dob=dob, status=link.status,
                 status_label=STATUS_WORDS.get(link.status, link.status),
-                match_probability=link.match_probability, reason=link.reason, linked_to=link.linked_to)
+                match_probability=link.match_probability, reason=_told(viewer, link, shown),
+                linked_to=link.linked_to)
         for link, name, dob, incident_id, ref, when, code in rows
     ]  # fmt: skip
     mentions = {row.mention_id for row in links}
     pending = _pending(db_session, mentions) if _may_decide(viewer) else []
     return OffenderLinks(offender_id=offender_id, links=links, pending=pending, may_decide=_may_decide(viewer))
+
+
+def _told(viewer: Viewer, link: PersonLink, shown: set[int]) -> str | None:
+    """Why the link holds, unless it says what a report the viewer may not see holds (its date of
+    birth, name or vehicle agreeing): then only that the report is linked."""
+    if viewer.sees_whole_profiles or link.linked_to is None or link.linked_to in shown:
+        return link.reason
+    return None
 
 
 def _pending(db_session: Session, mentions: set[int]) -> list[PendingDecision]:
@@ -195,10 +205,11 @@ def link_explanation(*, db_session: Session, viewer: Viewer, mention_id: int) ->
             select(Incident.incident_ref).join(other, other.incident_id == Incident.id)
             .where(other.id == row.linked_to, profile_incident_filter(viewer))
         )  # fmt: skip
-    return LinkExplanation(
+    hidden = row.linked_to is not None and linked_ref is None and not viewer.sees_whole_profiles
+    return LinkExplanation(  # the comparisons with a report the viewer may not see are that report's to tell
         mention_id=row.mention_id, linked_to=row.linked_to, linked_to_ref=linked_ref, status=row.status,
-        match_probability=row.match_probability, match_weight=row.match_weight, reason=row.reason,
-        steps=[_step(s) for s in _steps(db_session, row)],
+        match_probability=row.match_probability, match_weight=None if hidden else row.match_weight,
+        reason=None if hidden else row.reason, steps=[] if hidden else [_step(s) for s in _steps(db_session, row)],
     )  # fmt: skip
 
 

@@ -6,8 +6,10 @@ the vehicles noted, the stores, the group, and the series links between the inci
 Expanding a node builds that node's own, smaller neighbourhood, which the page merges in.
 
 Visibility follows ``crimelink.access.policy`` for every node: incidents as on a profile
-(retailers see only their own), offenders, vehicles and groups by their filters. A root the
-viewer may not see does not exist (``NotFound``).
+(retailers see only their own), offenders, vehicles and groups by their filters; series links,
+like series, only for those who see groups. Offenders and vehicles are labelled from the
+reports the viewer may see alone (``crimelink.access.identity``), never from another
+organisation's report. A root the viewer may not see does not exist (``NotFound``).
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from typing import Any
 
 import h3
 from pydantic import BaseModel
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session
 
+from crimelink.access.identity import person_identities, person_identity, reports_shown, vehicle_identities
 from crimelink.access.policy import (
     Viewer,
     group_filter,
@@ -101,6 +104,7 @@ class _Builder:
         self.end = datetime.combine(end, time.max) if end else None
         self.chart = Chart()
         self.truncated = False
+        self.told = reports_shown(viewer)  # the reports offenders and vehicles are labelled from
 
     def incidents(self, ids: Select[Any]) -> list[int]:
         """Add the visible incidents among ``ids`` in the window, latest first, up to the limit."""
@@ -127,28 +131,34 @@ class _Builder:
 
     def people(self, incident_ids: list[int]) -> list[int]:
         rows = self.db.execute(
-            select(PersonLink.offender_id, PersonMention.incident_id, Offender.display_name, Offender.named)
+            select(PersonLink.offender_id, PersonMention.incident_id)
             .join(PersonMention, PersonMention.id == PersonLink.mention_id)
             .join(Offender, Offender.id == PersonLink.offender_id)
             .where(PersonMention.incident_id.in_(incident_ids), offender_filter(self.viewer))
         ).all()
+        who = person_identities(session=self.db, offender_ids={r.offender_id for r in rows}, shown=self.told)
         for r in rows:
-            label = r.display_name if r.named else f"{r.display_name} (described)"
-            self.chart.node(ChartNode(f"o:{r.offender_id}", "offender", label, None, {"named": bool(r.named)}))
+            if r.offender_id in who:
+                named = who[r.offender_id].named
+                self.chart.node(ChartNode(f"o:{r.offender_id}", "offender", who[r.offender_id].label, None,
+                                          {"named": named}))
             self._edge(f"o:{r.offender_id}", f"i:{r.incident_id}", "named in")
-        return sorted({r.offender_id for r in rows})
+        return sorted({r.offender_id for r in rows if r.offender_id in who})
 
     def vehicles(self, incident_ids: list[int]) -> None:
         rows = self.db.execute(
-            select(VehicleLink.vehicle_id, VehicleMention.incident_id, Vehicle.vrm, VehicleMention.vrm.label("read"),
-                   Vehicle.colour, Vehicle.make, Vehicle.model)
+            select(VehicleLink.vehicle_id, VehicleMention.incident_id, VehicleMention.vrm.label("read"))
             .join(VehicleMention, VehicleMention.id == VehicleLink.mention_id)
             .join(Vehicle, Vehicle.id == VehicleLink.vehicle_id)
             .where(VehicleMention.incident_id.in_(incident_ids), vehicle_filter(self.viewer))
         ).all()
+        cars = vehicle_identities(session=self.db, vehicle_ids={r.vehicle_id for r in rows}, shown=self.told)
         for r in rows:
-            look = " ".join(p for p in (r.colour, r.make, r.model) if p)
-            self.chart.node(ChartNode(f"v:{r.vehicle_id}", "vehicle", r.vrm or r.read, None, {"description": look}))
+            car = cars.get(r.vehicle_id)
+            if car is not None:
+                look = car.description if car.description != "no description" else ""
+                self.chart.node(ChartNode(f"v:{r.vehicle_id}", "vehicle", car.vrm or r.read, None,
+                                          {"description": look}))
             self._edge(f"v:{r.vehicle_id}", f"i:{r.incident_id}", "seen at", prefix=f"{r.read} noted")
 
     def stores(self, incident_ids: list[int]) -> None:
@@ -173,6 +183,8 @@ class _Builder:
                                       f"member of {r.label} (strength {r.strength:.2f})"))
 
     def series_links(self, incident_ids: list[int]) -> None:
+        if not self.viewer.sees_groups:  # series are law-enforcement intelligence, as groups are
+            return
         rows = self.db.execute(select(SeriesLink).where(SeriesLink.incident_a.in_(incident_ids),
                                                         SeriesLink.incident_b.in_(incident_ids))).scalars().all()
         for link in rows:
@@ -223,24 +235,41 @@ def _check_root(db_session: Session, viewer: Viewer, kind: str, entity_id: int) 
     """The root's title; :class:`NotFound` where the viewer may not see it."""
     title: str | None
     if kind == "offender":
-        title = db_session.scalar(select(Offender.display_name).where(Offender.id == entity_id,
-                                                                      offender_filter(viewer)))
+        found_id = db_session.scalar(select(Offender.id).where(Offender.id == entity_id, offender_filter(viewer)))
+        title = None if found_id is None else person_identity(
+            session=db_session, offender_id=found_id, shown=reports_shown(viewer)).display_name
     elif kind == "group":
         title = db_session.scalar(select(OffenderGroup.label).where(OffenderGroup.id == entity_id,
                                                                     group_filter(viewer)))
     elif kind == "vehicle":
-        found = db_session.execute(select(Vehicle.vrm, Vehicle.id).where(Vehicle.id == entity_id,
-                                                                         vehicle_filter(viewer))).first()
-        title = None if found is None else (found.vrm or f"vehicle {entity_id}")
+        found_id = db_session.scalar(select(Vehicle.id).where(Vehicle.id == entity_id, vehicle_filter(viewer)))
+        car = None if found_id is None else vehicle_identities(
+            session=db_session, vehicle_ids=[found_id], shown=reports_shown(viewer)).get(found_id)
+        title = None if found_id is None else ((car.vrm if car else None) or f"vehicle {entity_id}")
     elif kind == "incident":
         title = db_session.scalar(select(Incident.incident_ref).where(Incident.id == entity_id,
-                                                                      profile_incident_filter(viewer)))
+                                                                      _reachable_incident(viewer)))
     else:
         title = db_session.scalar(select(Store.name).where(
             Store.id == entity_id, Store.id.in_(select(Incident.store_id).where(incident_filter(viewer)))))
     if title is None:
         raise NotFound(f"no such {kind}", id=entity_id)
     return title
+
+
+def _reachable_incident(viewer: Viewer) -> ColumnElement[bool]:
+    """Incidents a chart may start from: those the viewer may open, and for those who see whole
+    profiles, the incidents of an offender, vehicle or group they may see (a chart's own nodes)."""
+    if not viewer.sees_whole_profiles or viewer.national:
+        return incident_filter(viewer)
+    offenders = select(Offender.id).where(offender_filter(viewer))
+    groups = select(OffenderGroup.id).where(group_filter(viewer))
+    people = (select(PersonMention.incident_id).join(PersonLink, PersonLink.mention_id == PersonMention.id)
+              .where(or_(PersonLink.offender_id.in_(offenders), PersonLink.offender_id.in_(
+                  select(GroupMember.offender_id).where(GroupMember.group_id.in_(groups))))))
+    cars = (select(VehicleMention.incident_id).join(VehicleLink, VehicleLink.mention_id == VehicleMention.id)
+            .where(VehicleLink.vehicle_id.in_(select(Vehicle.id).where(vehicle_filter(viewer)))))
+    return or_(incident_filter(viewer), Incident.id.in_(people), Incident.id.in_(cars))
 
 
 _HREF = {"offender": "/offenders/{}", "group": "/groups/{}", "vehicle": "/vehicles/{}", "incident": "/incidents/{}"}
@@ -269,14 +298,16 @@ def build_chart(
     if kind == "group":
         group_title = title
         root.node(ChartNode(node, "group", group_title, None, {}))
-        members = db_session.execute(
-            select(Offender.id, Offender.display_name).join(GroupMember, GroupMember.offender_id == Offender.id)
+        members = db_session.scalars(
+            select(Offender.id).join(GroupMember, GroupMember.offender_id == Offender.id)
             .where(GroupMember.group_id == entity_id, offender_filter(viewer))).all()
+        who = person_identities(session=db_session, offender_ids=members, shown=builder.told)
         for m in members:
-            root.node(ChartNode(f"o:{m.id}", "offender", m.display_name, None, {"named": True}))
+            if m in who:
+                root.node(ChartNode(f"o:{m}", "offender", who[m].display_name, None, {"named": True}))
         incidents = builder.incidents(_incidents_of(kind, entity_id))
         builder.around(incidents)
-        builder.groups([m.id for m in members])
+        builder.groups(list(members))
     else:
         incidents = builder.incidents(_incidents_of(kind, entity_id))
         if kind != "incident" and node not in root.nodes:

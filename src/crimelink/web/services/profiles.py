@@ -2,7 +2,10 @@
 
 Visibility follows ``crimelink.access.policy``: the profile exists for the viewer only if one
 of its incidents is visible to them; retailers then see only their own incidents on it, and
-each incident row says whether the viewer may open it.
+each incident row says whether the viewer may open it. Who the offender is (name, date of
+birth, gender) and what the vehicle is (mark, make, model, colour) are told from those same
+reports alone (``crimelink.access.identity``), never from other organisations' reports;
+``elsewhere`` says, without their content, that other reports are linked too.
 """
 
 from __future__ import annotations
@@ -14,6 +17,13 @@ from pydantic import BaseModel
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from crimelink.access.identity import (
+    person_identities,
+    person_identity,
+    reports_shown,
+    vehicle_identities,
+    vehicle_identity,
+)
 from crimelink.access.policy import (
     Viewer,
     group_filter,
@@ -39,7 +49,7 @@ from crimelink.store.models import (
     VehicleMention,
 )
 from crimelink.triage import offender_priority_words
-from crimelink.web.services.clones import PossibleClone, describe, possible_clone
+from crimelink.web.services.clones import PossibleClone, possible_clone
 
 SHOWN_INCIDENTS = 500  # a profile lists at most this many incidents, latest first
 SHOWN_DESCRIPTIONS = 5
@@ -92,6 +102,7 @@ class OffenderProfile(BaseModel):
     names_seen: list[str]
     descriptions: list[str]  # as reporters described them, a few
     partial_view: bool  # True for retailers: only their own incidents are shown
+    elsewhere: bool = False  # other organisations' reports are linked too (the national unit sees them)
     incident_count: int
     value_gbp: float
     first_seen: datetime | None
@@ -108,6 +119,7 @@ class VehicleProfile(BaseModel):
     vrm: str | None
     description: str
     partial_view: bool
+    elsewhere: bool = False  # other organisations' reports of it exist (the national unit sees them)
     incidents: list[ProfileIncident]
     offenders: list[Ref]
     # The plate is seen on other cars too, as far as the viewer's reports show (see ``clone``).
@@ -153,10 +165,6 @@ def force_shares(incidents: list[ProfileIncident]) -> list[ForceShare]:
     ]
 
 
-def vehicle_description(vehicle: Vehicle | VehicleMention) -> str:
-    return describe(vehicle.colour, vehicle.make, vehicle.model)
-
-
 def _mentions_of(offender_id: int) -> Select[int]:
     return (
         select(PersonMention.incident_id)
@@ -194,13 +202,15 @@ def offender_profile(*, db_session: Session, viewer: Viewer, offender_id: int) -
     names = _seen(db_session, PersonMention.name, offender.id, shown)
     descriptions = _seen(db_session, PersonMention.description, offender.id, shown)
     seen = db_session.execute(
-        select(Vehicle, func.count(func.distinct(VehicleMention.incident_id)).label("n"))
-        .join(VehicleLink, VehicleLink.vehicle_id == Vehicle.id)
+        select(VehicleLink.vehicle_id, func.count(func.distinct(VehicleMention.incident_id)).label("n"))
         .join(VehicleMention, VehicleMention.id == VehicleLink.mention_id)
         .where(VehicleMention.incident_id.in_(shown))
-        .group_by(Vehicle.id)
-        .order_by(func.count().desc())
+        .group_by(VehicleLink.vehicle_id)
+        .order_by(func.count().desc(), VehicleLink.vehicle_id)
     ).all()
+    told = reports_shown(viewer)
+    who = person_identity(session=db_session, offender_id=offender.id, shown=told)
+    cars = vehicle_identities(session=db_session, vehicle_ids=[v for v, _ in seen], shown=told)
     found = db_session.scalar(  # membership is in group_members; Offender.group_id may lag
         select(OffenderGroup)
         .join(GroupMember, GroupMember.group_id == OffenderGroup.id)
@@ -212,13 +222,14 @@ def offender_profile(*, db_session: Session, viewer: Viewer, offender_id: int) -
     times = [i.occurred_at for i in incidents]
     return OffenderProfile(
         id=offender.id,
-        display_name=offender.display_name,
-        named=offender.named,
-        dob=offender.dob,
-        gender=offender.gender,
+        display_name=who.display_name,
+        named=who.named,
+        dob=who.dob,
+        gender=who.gender,
         names_seen=names,
         descriptions=descriptions[:SHOWN_DESCRIPTIONS],
         partial_view=not viewer.sees_whole_profiles,
+        elsewhere=who.elsewhere,
         incident_count=len(incidents),
         value_gbp=round(sum(i.value_gbp for i in incidents), 2),
         first_seen=min(times, default=None),
@@ -226,7 +237,9 @@ def offender_profile(*, db_session: Session, viewer: Viewer, offender_id: int) -
         incidents=incidents,
         forces=force_shares(incidents),
         vehicles=[
-            SeenVehicle(vehicle_id=v.id, vrm=v.vrm, description=vehicle_description(v), incidents=n) for v, n in seen
+            SeenVehicle(vehicle_id=v, vrm=cars[v].vrm, description=cars[v].description, incidents=n)
+            for v, n in seen
+            if v in cars
         ],
         group=group,
         priority=Priority(
@@ -252,9 +265,8 @@ def vehicle_profile(*, db_session: Session, viewer: Viewer, vehicle_id: int) -> 
         .where(VehicleLink.vehicle_id == vehicle.id)
     )
     incidents = profile_incidents(db_session=db_session, viewer=viewer, incident_ids=linked)
-    offenders = db_session.execute(
-        select(Offender.id, Offender.display_name)
-        .where(
+    offenders = db_session.scalars(
+        select(Offender.id).where(
             offender_filter(viewer),
             Offender.id.in_(
                 select(PersonLink.offender_id)
@@ -262,16 +274,19 @@ def vehicle_profile(*, db_session: Session, viewer: Viewer, vehicle_id: int) -> 
                 .where(PersonMention.incident_id.in_([i.id for i in incidents]))
             ),
         )
-        .order_by(Offender.display_name)
     ).all()
+    told = reports_shown(viewer)
+    names = person_identities(session=db_session, offender_ids=offenders, shown=told)
+    car = vehicle_identity(session=db_session, vehicle_id=vehicle.id, shown=told)
     clone = possible_clone(db_session=db_session, viewer=viewer, vehicle=vehicle)
     return VehicleProfile(
         id=vehicle.id,
-        vrm=vehicle.vrm,
-        description=vehicle_description(vehicle),
+        vrm=car.vrm,
+        description=car.description,
         partial_view=not viewer.sees_whole_profiles,
+        elsewhere=car.elsewhere,
         incidents=incidents,
-        offenders=[Ref(id=i, label=name) for i, name in offenders],
+        offenders=sorted((Ref(id=i, label=n.display_name) for i, n in names.items()), key=lambda r: (r.label, r.id)),
         possible_clone=clone is not None,
         clone=clone,
     )

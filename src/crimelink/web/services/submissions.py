@@ -8,9 +8,11 @@ its field path and reason, and every valid one is stored.
 
 Each stored incident is then matched at once against the offenders and vehicles the last
 analysis knows (:mod:`crimelink.resolve.realtime`), and the answer names them: "known to 23
-incidents in 5 force areas". A retailer is told that a person or vehicle in its own report is
-known, and how widely, but not who they are in other organisations' reports (no offender id or
-name); forces and the national unit get the offender and vehicle ids to open.
+incidents in 5 force areas", with the offender and vehicle ids to open, for forces and the
+national unit. A retailer is told only what it needs to act: "known: the national unit has been
+told" — no figures, no offender id or name, nothing it did not already hold — and its lookups
+are audited for the national unit and held back when they look like fishing
+(:mod:`crimelink.web.services.lookups`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from crimelink.resolve.realtime import IncidentMatches, match_incidents
 from crimelink.store import StoreHandle
 from crimelink.store.models import Incident, Organisation
 from crimelink.web.errors import InvalidRequest
+from crimelink.web.services import lookups
 
 MAX_BATCH = 10_000  # incidents in one request; larger loads go through `crimelink import`
 MAX_MATCHED = 200  # incidents matched in real time per request; a bigger batch waits for the analysis
@@ -58,37 +61,36 @@ def submit_incidents(*, store: StoreHandle, viewer: Viewer, body: Any) -> Import
     return import_documents(store=store, documents=documents, source=f"api:{viewer.username}")
 
 
+_CHECKED = "matched against the last analysis"
+
+
 def _known(count: int, forces: int) -> str:
     return f"known to {count} incident{'' if count == 1 else 's'} in {forces} force area{'' if forces == 1 else 's'}"
 
 
 def _present(found: IncidentMatches, ref: tuple[str, str], viewer: Viewer) -> dict[str, Any]:
-    """One incident's matches, as much as the submitter may see."""
-    offenders = []
+    """One incident's matches, as much as the submitter may know."""
+    offenders: list[dict[str, Any]] = []
     for o in found.offenders:
-        hit: dict[str, Any] = {"person_ref": o.person_ref, "incidents": o.incidents, "forces": o.forces, "how": o.how}
-        hit["summary"] = f"known offender: {_known(o.incidents, o.forces)}"
-        if not viewer.retailer:
-            hit |= {"offender_id": o.offender_id, "display_name": o.display_name, "href": f"/offenders/{o.offender_id}"}
-        offenders.append(hit)
-    vehicles = []
+        if viewer.retailer:  # that they are known, and that someone who may see them will look
+            offenders.append({"person_ref": o.person_ref, "summary": lookups.KNOWN, "how": _CHECKED})
+            continue
+        offenders.append({
+            "person_ref": o.person_ref, "incidents": o.incidents, "forces": o.forces, "how": o.how,
+            "summary": f"known offender: {_known(o.incidents, o.forces)}", "offender_id": o.offender_id,
+            "display_name": o.display_name, "href": f"/offenders/{o.offender_id}",
+        })  # fmt: skip
+    vehicles: list[dict[str, Any]] = []
     for v in found.vehicles:
-        seen: dict[str, Any] = {"position": v.position, "vrm": v.read, "incidents": v.incidents, "forces": v.forces}
-        how = v.how if not viewer.retailer else _without_known_plate(v.how)
-        seen |= {"how": how, "summary": f"known vehicle: {_known(v.incidents, v.forces)}"}
-        if not viewer.retailer:
-            seen |= {"vehicle_id": v.vehicle_id, "known_vrm": v.vrm, "href": f"/vehicles/{v.vehicle_id}"}
-        vehicles.append(seen)
+        if viewer.retailer:  # its own read only: the known mark may be all another organisation's
+            vehicles.append({"position": v.position, "vrm": v.read, "summary": lookups.KNOWN, "how": _CHECKED})
+            continue
+        vehicles.append({
+            "position": v.position, "vrm": v.read, "incidents": v.incidents, "forces": v.forces, "how": v.how,
+            "summary": f"known vehicle: {_known(v.incidents, v.forces)}", "vehicle_id": v.vehicle_id,
+            "known_vrm": v.vrm, "href": f"/vehicles/{v.vehicle_id}",
+        })  # fmt: skip
     return {"submitter": ref[0], "incident_ref": ref[1], "offenders": offenders, "vehicles": vehicles}
-
-
-def _without_known_plate(how: str) -> str:
-    """How a vehicle matched, without the known plate (another organisation's report may be
-    all that knows it): "same registration mark allowing misreads", "partial read fits one
-    known vehicle"."""
-    if how.startswith("partial read"):
-        return "partial read fits one known vehicle"
-    return how.split(" (", 1)[0]
 
 
 def known_matches(*, store: StoreHandle, viewer: Viewer, body: Any, summary: ImportSummary) -> list[dict[str, Any]]:
@@ -112,8 +114,16 @@ def known_matches(*, store: StoreHandle, viewer: Viewer, body: Any, summary: Imp
                 .where(tuple_(Organisation.code, Incident.incident_ref).in_(refs))
             )
         }
-        found = {
-            m.incident_id: m for m in match_incidents(session=session, incident_ids=[ids[r] for r in refs if r in ids])
-        }
+        wanted = [ids[r] for r in refs if r in ids]
+        named = lookups.named_people(session, wanted) if viewer.retailer else 0
+        if named:
+            used = lookups.used_lookups(session, viewer)
+            if used + named > lookups.MAX_LOOKUPS:  # fishing, or a batch for the analysis: say nothing now
+                lookups.flag_fishing(session, viewer, [r for _, r in refs], asked=named, used=used)
+                return [{"submitter": c, "incident_ref": r, "offenders": [], "vehicles": [], "paused": lookups.PAUSED}
+                        for c, r in refs if (c, r) in ids]  # fmt: skip
+        matched = match_incidents(session=session, incident_ids=wanted)
+        if viewer.retailer and (named or any(m.offenders or m.vehicles for m in matched)):
+            lookups.note_told(session, viewer, [r for _, r in refs], named, matched)
     by_id = {incident_id: ref for ref, incident_id in ids.items()}
-    return [_present(m, by_id[i], viewer) for i, m in found.items() if m.offenders or m.vehicles]
+    return [_present(m, by_id[m.incident_id], viewer) for m in matched if m.offenders or m.vehicles]

@@ -6,7 +6,8 @@ each hit is the vehicle the read was resolved to. With ``misreads`` the reads an
 compared with confusable characters folded (0/O/D/Q, 1/I/L, 5/S, 8/B, 2/Z, 6/G, 4/A, 7/T), the
 same folding as ``RegistrationMark.fuzzy_key``, written as nested ``REPLACE`` so that SQLite
 and PostgreSQL run the same SQL. A retailer sees only vehicles in its own reports, counted over
-its own reports, like every other vehicle page (``crimelink.access.policy``). A hit is marked
+its own reports, like every other vehicle page (``crimelink.access.policy``), and each hit's mark
+and description are told from those reports alone (``crimelink.access.identity``). A hit is marked
 ``possible_clone`` only where the viewer's own reports show the plate on two cars
 (:mod:`crimelink.web.services.clones`).
 """
@@ -19,11 +20,11 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
+from crimelink.access.identity import reports_shown, vehicle_identities
 from crimelink.access.policy import Viewer, profile_incident_filter, vehicle_filter
 from crimelink.domain.registration import CONFUSABLE_PAIRS, PlateQuery
 from crimelink.store.models import Incident, Vehicle, VehicleLink, VehicleMention
 from crimelink.web.services.clones import visible_clone_groups
-from crimelink.web.services.profiles import vehicle_description
 
 __all__ = ["PlateHit", "PlateSearch", "search_plates"]
 
@@ -89,19 +90,21 @@ def search_plates(*, db_session: Session, viewer: Viewer, plate: str, misreads: 
         )
     }
     vehicles = db_session.scalars(select(Vehicle).where(Vehicle.id.in_(list(reads)))).all()
+    told = vehicle_identities(session=db_session, vehicle_ids=list(reads), shown=reports_shown(viewer))
     flagged = {v.clone_group for v in vehicles if v.possible_clone and v.clone_group}
     cloned = visible_clone_groups(db_session=db_session, viewer=viewer, groups=flagged)
     hits = [
         PlateHit(
             vehicle_id=v.id,
-            vrm=v.vrm,
-            description=vehicle_description(v),
+            vrm=told[v.id].vrm,
+            description=told[v.id].description,
             read_as=sorted(reads[v.id]),
             incidents=counts.get(v.id, (0, 0))[0],
             forces=counts.get(v.id, (0, 0))[1],
             possible_clone=v.clone_group in cloned,
         )
         for v in vehicles
+        if v.id in told
     ]
     hits.sort(key=lambda h: (not (h.vrm and query.matches(h.vrm)), -h.incidents, h.vrm or "", h.vehicle_id))
     return PlateSearch(
