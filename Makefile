@@ -15,7 +15,7 @@ export SCARF_ANALYTICS := false
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev,spark]'
+	$(PY) -m pip install -q -e '.[dev,spark,pdf,oidc]'
 	touch $@
 
 node_modules/.installed: package.json
@@ -46,12 +46,14 @@ demo: setup
 ## test: set everything up and run the whole suite (SQLite, PostgreSQL, headless browser)
 test: setup browser
 	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/deptry src
 	$(VENV)/bin/mypy
 	$(PY) -m pytest -n 2 --dist loadfile -q
 
 ## lint, typecheck: the house rules
 lint: setup
 	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/deptry src
 typecheck: setup
 	$(VENV)/bin/mypy
 

@@ -32,6 +32,7 @@ from crimelink.casework.present import reference
 from crimelink.casework.priority import assess_incidents, data_as_of
 from crimelink.casework.schemas import ForceHarmOut
 from crimelink.errors import InvalidValue
+from crimelink.extras import require
 from crimelink.reports import _package_parts as parts
 from crimelink.reports.drawing import force_map_svg
 from crimelink.reports.handling import UNGRADED, grading_of, worst_grading
@@ -160,9 +161,8 @@ def build_package(
 
 def package_pdf(html: str, *, stylesheet: str, base_url: str | None = None) -> bytes:
     """The package's HTML (the web app's ``package.html``) as PDF, with its print stylesheet."""
-    try:
-        from weasyprint import CSS, HTML
-    except ImportError as missing:  # pragma: no cover - a dependency; the message says what to do
-        raise RuntimeError("PDF needs WeasyPrint: pip install weasyprint (and the system's pango)") from missing
-    pdf: bytes = HTML(string=html, base_url=base_url).write_pdf(stylesheets=[CSS(string=stylesheet)])
+    weasyprint = require("pdf", "weasyprint")  # MissingExtra (501) names `pip install 'crimelink[pdf]'`
+    pdf: bytes = weasyprint.HTML(string=html, base_url=base_url).write_pdf(
+        stylesheets=[weasyprint.CSS(string=stylesheet)]
+    )
     return pdf

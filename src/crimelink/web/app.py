@@ -60,6 +60,7 @@ from crimelink.web.marking import page_marking
 from crimelink.web.rendering import STATIC_DIR, render, templates
 from crimelink.web.security import CSRFMiddleware, SecurityHeadersMiddleware, csrf_token, input_hygiene
 from crimelink.web.sessions import ServerSessionMiddleware
+from crimelink.web.vendor import require_vendored
 from crimelink.web.views import alerts as alert_views
 from crimelink.web.views import audit, auth, dashboard, groups, incidents, oidc, patterns, profiles, vehicles
 from crimelink.web.views import casework_pages as casework_page_views
@@ -147,6 +148,7 @@ def _seed_demo(store: StoreHandle) -> None:
 
 def create_app(settings: Settings, store: StoreHandle | None = None) -> FastAPI:
     """The app, serving ``store`` (or the store at ``settings.database_url``, migrated)."""
+    require_vendored()  # pages without htmx, Leaflet or Cytoscape would look broken, not say why
     secret = _secret(settings)
     handle = store if store is not None else open_store(settings.database_url)
     if settings.demo:

@@ -5,6 +5,10 @@ The libraries are not committed: ``package.json`` at the repository root pins th
 copies the few files the pages load (and each library's licence) into
 ``src/crimelink/web/static/vendor/`` (git-ignored). Node is needed only for that install;
 running the app needs Python alone. Run ``python -m crimelink.web.vendor``.
+
+A built wheel carries the copies (``scripts/crimelink_build.py`` copies them if need be and
+refuses to build without them), and the app refuses to start without them
+(:func:`require_vendored`): pages without their scripts would look broken, not say why.
 """
 
 from __future__ import annotations
@@ -84,8 +88,26 @@ def copy_vendor(*, node_modules: Path, target: Path = VENDOR_DIR) -> list[Path]:
 
 
 def vendored(target: Path = VENDOR_DIR) -> bool:
-    """Whether every asset is in place (the pages degrade without them, but still work)."""
-    return all((target / a.target).exists() for a in ASSETS)
+    """Whether every asset is in place."""
+    return not missing_assets(target)
+
+
+def missing_assets(target: Path = VENDOR_DIR) -> list[str]:
+    """The assets not in ``target``, by their path inside it."""
+    return [a.target for a in ASSETS if not (target / a.target).exists()]
+
+
+def require_vendored(target: Path = VENDOR_DIR) -> None:
+    """Raise :class:`VendorMissing`, saying how to get them, unless every asset is in ``target``."""
+    missing = missing_assets(target)
+    if missing:
+        raise VendorMissing(
+            f"the web app's front-end files are missing from {target} ({', '.join(missing)}). "
+            "In a clone: `make setup` (or `npm install --no-audit --no-fund` then "
+            "`python -m crimelink.web.vendor`). Installed: reinstall crimelink from a wheel that "
+            "carries them (`pip wheel .` in a clone refuses to build one that does not).",
+            missing=missing,
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

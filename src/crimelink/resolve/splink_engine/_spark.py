@@ -21,6 +21,8 @@ import pyarrow as pa
 import splink.comparison_level_library as cll
 from splink.internals.comparison_creator import ComparisonCreator
 
+from crimelink.extras import require
+
 __all__ = ["spark_api", "spark_comparisons", "spark_sql", "to_spark"]
 
 # DuckDB function → Spark function. Dates of birth are always eight characters (YYYYMMDD), so
@@ -82,6 +84,7 @@ def _session(master: str) -> Any:
 def spark_api(master: str) -> Any:
     """Splink's SparkAPI over the active session (or a new one at ``master``, e.g. "local[2]" or
     "spark://host:7077"); intermediate tables are persisted rather than written out."""
+    require("spark", "pyspark")  # MissingExtra names `pip install 'crimelink[spark]'`
     from splink import SparkAPI
 
     return SparkAPI(spark_session=_session(master), break_lineage_method="persist")  # type: ignore[no-untyped-call]

@@ -37,6 +37,7 @@ from crimelink.access.users import user_by_username
 from crimelink.audit.service import Actor, record
 from crimelink.audit.web import trust_store
 from crimelink.errors import CrimelinkError, Forbidden, NotFound
+from crimelink.extras import require
 from crimelink.web.dependencies import DbSession
 from crimelink.web.security import client_address
 from crimelink.web.sessions import begin_session
@@ -110,6 +111,7 @@ def load_providers(path: str | None) -> dict[str, Provider]:
     """
     if not path:
         return {}
+    require("oidc", "authlib")  # single sign-on configured without its extra: say so at start
     try:
         raw: object = json.loads(Path(path).read_text())
     except (OSError, ValueError) as error:
@@ -124,7 +126,7 @@ def providers_of(request: Request) -> dict[str, Provider]:
 
 
 def _client(request: Request, provider: Provider) -> Any:
-    from authlib.integrations.starlette_client import OAuth
+    OAuth = require("oidc", "authlib.integrations.starlette_client").OAuth  # noqa: N806 - authlib's class
 
     registry: dict[str, Any] = request.app.state.__dict__.setdefault("_oidc_clients", {})
     if provider.organisation not in registry:
@@ -140,7 +142,9 @@ def _client(request: Request, provider: Provider) -> Any:
     return registry[provider.organisation]
 
 
+@cache
 def _refusals() -> tuple[type[Exception], ...]:
+    """What a failed sign-in raises: asked for only then, so the app starts without the oidc extra."""
     import httpx
     from authlib.common.errors import AuthlibBaseError
 
@@ -152,9 +156,6 @@ def _refusals() -> tuple[type[Exception], ...]:
     except ImportError:  # pragma: no cover
         pass
     return tuple(found)
-
-
-_REFUSALS = _refusals()
 
 
 def _provider(request: Request, organisation: str) -> Provider:
@@ -179,7 +180,7 @@ async def oidc_callback(request: Request, organisation: str, db_session: DbSessi
     address = client_address(request)
     try:
         token = await _client(request, provider).authorize_access_token(request)
-    except _REFUSALS as error:  # a forged, replayed, expired or broken answer, or no answer at all
+    except _refusals() as error:  # a forged, replayed, expired or broken answer, or no answer at all
         with store.session() as session:
             record(session=session, actor=Actor.anonymous(), action="login.failed", purpose="authentication",
                    details={"channel": "oidc", "organisation": provider.organisation, "ip": address,
