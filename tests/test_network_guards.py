@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from crimelink.network import detect_series, hub_vehicles, split_bridges
+from crimelink.network import detect_groups, detect_series, hub_vehicles, split_bridges
 from crimelink.network.features import incident_features
 from crimelink.network.series import IncidentLinks, SeriesDetection
 from crimelink.network.series_groups import one_series_per_group, series_groups
@@ -126,3 +126,34 @@ def test_an_offender_seen_with_two_groups_does_not_chain_their_series() -> None:
         {"group_id": [1, 1, 1, 2, 2, 2], "incident_id": [1, 2, 3, 4, 5, 6], "strength": 0.9}))
     series = found.membership.set_index("incident_id")["series_id"]
     assert series[1] == series[2] == series[3] != series[4] == series[5] == series[6]
+
+
+def test_a_masked_gang_and_the_gang_one_stray_ride_ties_it_to_stay_two_groups() -> None:
+    """Three named members never named together, each seen in their car four times; another
+    gang's member seen in that car once (a misread plate). Among forty other gangs the small
+    gang is below what modularity on the whole graph can resolve; it must still stand alone."""
+    rows: list[tuple[int, int]] = []
+    sightings: list[tuple[int, int]] = []
+    incident = iter(range(1000, 10_000))
+    for member in (1, 2, 3):
+        for _ in range(4):
+            rows.append((member, i := next(incident)))
+            sightings.append((50, i))
+    for a, b in ((11, 12), (12, 13), (13, 14), (14, 15), (15, 11), (11, 13)):
+        rows += [(a, i := next(incident)), (b, i)]
+        sightings.append((60, i))
+    rows.append((11, i := next(incident)))
+    sightings.append((50, i))
+    for gang in range(40):
+        ids = [100 + 4 * gang + k for k in range(4)]
+        for a in ids:
+            for b in ids:
+                if a < b:
+                    rows += [(a, i := next(incident)), (b, i)]
+    appearances = pd.DataFrame(rows, columns=["offender_id", "incident_id"]).assign(police_force="kent")
+    offenders = pd.DataFrame({"offender_id": appearances["offender_id"].unique(), "named": True})
+    cars = pd.DataFrame(sightings, columns=["vehicle_id", "incident_id"])
+    found = detect_groups(offenders=offenders, appearances=appearances, sightings=cars)
+    members = found.members[found.members["offender_id"] < 100]
+    groups = sorted(map(sorted, members.groupby("group_id")["offender_id"].agg(list)))
+    assert groups == [[1, 2, 3], [11, 12, 13, 14, 15]]

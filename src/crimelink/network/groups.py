@@ -24,8 +24,13 @@ The constant Potts model (``quality="cpm"``) has no such limit and is the altern
 Louvain, Leiden keeps every community connected. A community of at least ``min_members``
 offenders is a group. A member's *strength* is the share of its edge weight that stays inside
 its group (1.0: all its ties are to fellow members); a member with less than ``min_strength``
-is left out. Vehicle edges are shared out: each offender gets ``vehicle_weight`` from a
-vehicle in all, however many others were seen with it.
+is left out. Vehicle edges are shared out by rides: two riders of a car are tied by
+``vehicle_weight`` × (rides of one × rides of the other) / all the car's rides, so a gang's
+regulars are tied strongly and someone seen in it once (a misread plate, a lift home) weakly,
+however many others rode in it. Where most of a gang is masked, a community may hold only two
+or three named members, too few for modularity on the whole graph to tell apart from the gang
+one stray ride ties them to; each community is looked inside again and a loosely tied part
+(conductance under ``max_conductance``) leaves it.
 
 Hubs must not swallow the network. A vehicle seen with many people who otherwise have nothing
 to do with each other (a taxi, a hire van, a misread plate) is a hub: it builds no edge. It
@@ -90,6 +95,7 @@ class GroupSettings:
     max_vehicle_offenders: int = 400  # beyond this even a gang's car is not evidence of anything
     max_members: int = 24  # a community larger than this is looked inside again (``_split_large``)
     max_splits: int = 4
+    max_conductance: float = 0.2  # a part of a community this loosely tied to the rest leaves it
 
 
 @dataclass(frozen=True)
@@ -209,12 +215,15 @@ def offender_graph(
     co = _clique_pairs(seen, "incident_id", "offender_id")
     parts.append(co.groupby(["source", "target"]).size().rename("co_offending"))
     shared = sightings[~sightings["vehicle_id"].isin(list(ignore_vehicles))][["vehicle_id", "incident_id"]]
-    by_vehicle = shared.merge(seen, on="incident_id")[["vehicle_id", "offender_id"]].drop_duplicates()
+    rides = shared.merge(seen, on="incident_id").groupby(["vehicle_id", "offender_id"]).size()
+    by_vehicle = rides.index.to_frame(index=False)
     veh = _clique_pairs(by_vehicle, "vehicle_id", "offender_id")
     parts.append(veh.groupby(["source", "target"]).size().rename("vehicles"))
-    # each offender gets ``vehicle_weight`` from a vehicle in all, shared among its companions
-    riders = by_vehicle.groupby("vehicle_id").size()
-    veh["share"] = 1.0 / np.maximum(veh["vehicle_id"].map(riders).to_numpy(dtype=float) - 1.0, 1.0)
+    # two riders are tied by how often each rode in the car, out of all its rides: its regulars
+    # strongly, someone seen in it once (a misread plate, a lift) weakly
+    ride_a = rides.reindex(pd.MultiIndex.from_arrays([veh["vehicle_id"], veh["source"]])).to_numpy(dtype=float)
+    ride_b = rides.reindex(pd.MultiIndex.from_arrays([veh["vehicle_id"], veh["target"]])).to_numpy(dtype=float)
+    veh["share"] = ride_a * ride_b / veh["vehicle_id"].map(rides.groupby(level=0).sum()).to_numpy(dtype=float)
     parts.append(veh.groupby(["source", "target"])["share"].sum().rename("vehicle_share"))
     if links is not None and not links.empty:
         strong = links[(links["probability"] >= settings.spree_probability) & (links["days"] <= settings.spree_days)]
@@ -288,6 +297,7 @@ def detect_groups(
     community = community[strength >= settings.min_strength]
     if bounded:
         community = _split_large(community, edges, gamma, settings)
+        community = _split_loose(community, edges, settings)
     sizes = community.map(community.value_counts())
     kept = community[sizes >= settings.min_members]
     order = pd.Series(kept.index, index=kept.to_numpy()).groupby(level=0).min().sort_values()
@@ -321,6 +331,42 @@ def _split_large(community: pd.Series, edges: pd.DataFrame, gamma: float, settin
                 continue
             community.loc[np.sort(inside)] = np.where(parts == 0, label, next_id + parts)
             next_id += int(parts.max()) + 1
+    return community
+
+
+def _split_loose(community: pd.Series, edges: pd.DataFrame, settings: GroupSettings) -> pd.Series:
+    """Gangs that one stray tie folded together, parted again.
+
+    Where most of two gangs is masked, each has only two or three named members, and a single
+    misread plate or borrowed car ties them: on the whole graph, modularity cannot resolve a
+    community that small (its resolution limit) and merges them. Inside the community alone it
+    can. A part found there leaves when few of its ties cross to the rest: its conductance
+    (crossing weight over the smaller side's total weight) is under ``max_conductance``.
+    """
+    if settings.max_conductance <= 0:
+        return community
+    community = community.copy()
+    next_id = int(community.max()) + 1 if len(community) else 0
+    sizes = community.value_counts()
+    for label in sizes.index[sizes >= 2 * settings.min_members]:
+        inside = np.sort(community.index[community.to_numpy() == label].to_numpy(dtype=np.int64))
+        sub = edges[edges["source"].isin(inside) & edges["target"].isin(inside)]
+        parts = pd.Series(leiden(inside, sub, resolution=settings.resolution, seed=settings.seed,
+                                 iterations=settings.iterations, quality=settings.quality), index=inside)
+        if parts.nunique() < 2:
+            continue
+        degree = pd.concat([sub.groupby("source")["weight"].sum(), sub.groupby("target")["weight"].sum()])
+        degree = degree.groupby(level=0).sum().reindex(inside, fill_value=0.0)
+        volume = float(degree.sum())
+        a, b = sub["source"].map(parts).to_numpy(), sub["target"].map(parts).to_numpy()
+        for part, count in parts.value_counts().items():
+            if count < settings.min_members:
+                continue
+            crossing = float(sub["weight"].to_numpy()[(a == part) != (b == part)].sum())
+            own = float(degree[parts.index[parts.to_numpy() == part]].sum())
+            if own > 0 and crossing / min(own, volume - own or own) < settings.max_conductance:
+                community.loc[parts.index[parts.to_numpy() == part]] = next_id
+                next_id += 1
     return community
 
 
