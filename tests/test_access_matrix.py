@@ -190,6 +190,8 @@ def expected_status(call: Call, who: Who, world: World) -> set[int] | None:
     api = call.path.startswith("/api/") or call.path == "/openapi.json"
     if call.route.startswith("/login/oidc/"):
         return {404}  # no organisation here has single sign-on configured
+    if call.route.startswith("/welcome/"):
+        return {404}  # a one-time link to set a password, for anyone who holds it: none exists here
     if who.username is None:
         if call.route == "/login":
             return {200}

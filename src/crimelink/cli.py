@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
 
-from crimelink.access.cli import sharing_app
+from crimelink.access.cli import register_user_commands, sharing_app
 from crimelink.audit.cli import audit_app, retention_app
 from crimelink.errors import CrimelinkError
 from crimelink.reports.cli import bulletin, export, report_app
@@ -31,7 +31,9 @@ app = typer.Typer(
 )
 org_app = typer.Typer(help="Organisations that submit and receive intelligence.", no_args_is_help=True)
 db_app = typer.Typer(help="The store's schema.", no_args_is_help=True)
-user_app = typer.Typer(help="People who log in.", no_args_is_help=True)
+user_app = typer.Typer(help="People who log in: invite, list, disable, reset passwords, set roles.",
+                       no_args_is_help=True)
+register_user_commands(user_app)
 casework_app = typer.Typer(help="Referrals, operations and outcomes.", no_args_is_help=True)
 evaluate_app = typer.Typer(
     help="Score the platform's conclusions against a scenario's ground truth.", no_args_is_help=True

@@ -69,6 +69,8 @@ from crimelink.web.views import purpose as purpose_views
 from crimelink.web.views import report_form as report_form_views
 from crimelink.web.views import retention as retention_views
 from crimelink.web.views import sharing as sharing_views
+from crimelink.web.views import users as user_views
+from crimelink.web.views import welcome as welcome_views
 
 log = logging.getLogger(__name__)
 API_DESCRIPTION = """Intelligence on organised retail crime. Every call needs a login:
@@ -214,7 +216,7 @@ def create_app(settings: Settings, store: StoreHandle | None = None) -> FastAPI:
     app.include_router(casework_page_views.router)
     app.include_router(package_views.router)
     app.include_router(alert_views.router)
-    for trust_views in (sharing_views, retention_views, purpose_views):
+    for trust_views in (sharing_views, retention_views, purpose_views, user_views, welcome_views):
         app.include_router(trust_views.router)
 
     @app.get("/openapi.json", include_in_schema=False)

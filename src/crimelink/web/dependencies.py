@@ -7,8 +7,10 @@ is remembered for a few minutes, keyed by an HMAC (with a per-process random key
 stored hash and the password: a changed password or a deactivated user takes effect at once.
 
 Password checks (those not remembered) are throttled and failures audited like the login
-form's (``crimelink.web.security``). Once the user is known, a request that changes something
-is put on the audit record before its route runs (``crimelink.audit.web``).
+form's (``crimelink.web.security``). An account that logs in with a second factor
+(``crimelink.access.enrolment``) is refused HTTP Basic, which carries a password only. Once
+the user is known, a request that changes something is put on the audit record before its
+route runs (``crimelink.audit.web``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from crimelink.access.enrolment import second_factor_step
 from crimelink.access.policy import Viewer, viewer_for_user
 from crimelink.access.users import authenticate, user_by_username, verify_password
 from crimelink.audit.service import Actor
@@ -98,6 +101,9 @@ def basic_login(*, db_session: Session, username: str, password: str, guard: Log
         if guard is not None:
             guard.failed(username)
         return None
+    if second_factor_step(session=db_session, user_id=user.id) is not None:  # a password alone is not enough
+        raise NotAuthenticated("this account logs in with a second factor: HTTP Basic carries only a password, "
+                               "log in through /login")  # fmt: skip
     if guard is not None:
         guard.succeeded(username, Actor(user.username, "", user.role, user.id))
     key = _cache_key(user.password_hash, password)

@@ -371,18 +371,20 @@ class LoginGuard:
         if refusal is not None:
             raise TooManyLogins(refusal)
 
-    def failed(self, username: str) -> str | None:
+    def failed(self, username: str, **details: Any) -> str | None:
+        """Count a failed check (a password, or a second factor's code: ``details`` say which)."""
         with self.store.session() as session:
             locked = note_failure(session=session, username=username, address=self.address, limits=self.limits)
-            self._audit(session, "login.failed", username, locked=locked is not None)
+            self._audit(session, "login.failed", username, locked=locked is not None, **details)
         return locked
 
-    def succeeded(self, username: str, actor: Actor) -> None:
+    def succeeded(self, username: str, actor: Actor, **details: Any) -> None:
+        """The login is complete (password, and second factor where one is asked)."""
         with self.store.session() as session:
             note_success(session=session, username=username)
             if self.channel == "form":  # HTTP Basic checks passwords on many calls: not each one a login
-                details = {"channel": self.channel, "ip": self.address}
-                record(session=session, actor=actor, action="login", purpose="authentication", details=details)
+                entry = {"channel": self.channel, "ip": self.address, **details}
+                record(session=session, actor=actor, action="login", purpose="authentication", details=entry)
 
     def _audit(self, session: Session, action: str, username: str, **details: Any) -> None:
         record(

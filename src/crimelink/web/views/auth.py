@@ -3,28 +3,49 @@
 Logins are throttled (per username and per address) and every login, failure, lockout and
 logout is audited (``crimelink.web.security``). Each login starts a session kept on the server;
 logging out ends every session of the user at once (``crimelink.web.sessions``).
+
+**A second factor** (``crimelink.access.enrolment``): after a right password, a user with an
+authenticator is asked for its code (``/login/code``; a recovery code does too), and an
+administered user of the national unit or a police force without one sets it up first
+(``/login/enrol``). Until then the browser holds only a note, for five minutes, of whose
+password was right; no session starts. A wrong code counts as a failed login for the
+username, so guessing codes meets the same lockout as guessing passwords. The demo, whose
+logins are published anyway, asks for no second factor.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+import time
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from crimelink.access import totp
 from crimelink.access.demo import DemoLogin, demo_logins
-from crimelink.access.policy import viewer_for_user
+from crimelink.access.enrolment import (
+    check_code,
+    enrol_at_login,
+    enrolment_secret,
+    recovery_codes_left,
+    second_factor_step,
+)
+from crimelink.access.policy import Viewer, viewer_for_user
 from crimelink.access.users import authenticate
+from crimelink.audit.actions import ACTION_KEY
 from crimelink.audit.service import Actor, record
 from crimelink.audit.web import trust_store
 from crimelink.web.dependencies import CurrentViewer, DbSession
 from crimelink.web.rendering import render
-from crimelink.web.security import TooManyLogins, login_guard
+from crimelink.web.security import LoginGuard, TooManyLogins, client_address, login_guard
 from crimelink.web.sessions import begin_session, end_sessions
 
 router = APIRouter()
+PENDING_KEY = "pending_login"  # whose password was right, awaiting their second factor
+PENDING_SECONDS = 300
+CodeField = Annotated[str, Form(max_length=64)]
 
 
 def safe_next(target: str | None) -> str:
@@ -78,9 +99,131 @@ def login(
     if viewer is None:
         locked = guard.failed(username)
         return refused(429 if locked else 401, locked or "Wrong username or password.")
+    step = None if request.app.state.settings.demo else second_factor_step(session=db_session, user_id=viewer.user_id)
+    if step is not None:
+        return _ask_second_factor(request, viewer, step, safe_next(next))
     guard.succeeded(username, Actor.of(viewer))
     begin_session(request, user_id=viewer.user_id, channel="form")
     return RedirectResponse(safe_next(next), status_code=303)
+
+
+def _ask_second_factor(request: Request, viewer: Viewer, step: str, next_path: str) -> Response:
+    """The password was right: note whose, for a few minutes, and ask for the second factor."""
+    request.session.clear()
+    request.session[PENDING_KEY] = {"user": viewer.user_id, "step": step, "next": next_path,
+                                    "until": time.time() + PENDING_SECONDS}  # fmt: skip
+    with trust_store(request.app).session() as session:
+        record(session=session, actor=Actor.of(viewer), action="login.second_factor_asked", purpose="authentication",
+               details={"channel": "form", "ip": client_address(request), "step": step})  # fmt: skip
+    return RedirectResponse("/login/code" if step == "code" else "/login/enrol", status_code=303)
+
+
+def _pending(request: Request, db_session: Session, step: str) -> Viewer | None:
+    """Whose password was right (in the last few minutes, at ``step``), if still an active user."""
+    pending: Any = request.session.get(PENDING_KEY)
+    if not isinstance(pending, dict) or pending.get("step") != step or not isinstance(pending.get("user"), int):
+        return None
+    if float(pending.get("until") or 0) < time.time():
+        request.session.pop(PENDING_KEY, None)
+        return None
+    return viewer_for_user(session=db_session, user_id=pending["user"])
+
+
+def _start_again() -> Response:
+    return RedirectResponse("/login", status_code=303)
+
+
+def _wrong_code(request: Request, guard: LoginGuard, viewer: Viewer, step: str) -> Response | None:
+    """A wrong code counts as a failed login; past the limit the username is locked out (the
+    page saying so), else ``None``: the caller asks again."""
+    locked = guard.failed(viewer.username, step=step)
+    if not locked:
+        return None
+    request.session.pop(PENDING_KEY, None)
+    return render(request, "login.html", status_code=429, next="/", username=viewer.username, error=locked,
+                  demo_logins=[])  # fmt: skip
+
+
+def _locked(request: Request, guard: LoginGuard, viewer: Viewer) -> Response | None:
+    try:
+        guard.check(viewer.username)
+    except TooManyLogins as error:
+        request.session.pop(PENDING_KEY, None)
+        return render(request, "login.html", status_code=429, next="/", username=viewer.username,
+                      error=error.message, demo_logins=[])  # fmt: skip
+    return None
+
+
+def _logged_in(request: Request, guard: LoginGuard, viewer: Viewer, **details: Any) -> str:
+    """Complete the login: audited, counted, a session begun; where to go next."""
+    pending: Any = request.session.get(PENDING_KEY) or {}
+    guard.succeeded(viewer.username, Actor.of(viewer), **details)
+    begin_session(request, user_id=viewer.user_id, channel="form")
+    return safe_next(pending.get("next"))
+
+
+@router.get("/login/code", response_class=HTMLResponse, include_in_schema=False,
+            openapi_extra={ACTION_KEY: "login.code_form"})  # fmt: skip
+def login_code_page(request: Request, db_session: DbSession) -> Response:
+    viewer = _pending(request, db_session, "code")
+    if viewer is None:
+        return _start_again()
+    return render(request, "login_code.html", username=viewer.username)
+
+
+@router.post("/login/code", include_in_schema=False, openapi_extra={ACTION_KEY: "login.code"})
+def login_code(request: Request, db_session: DbSession, code: CodeField = "") -> Response:
+    viewer = _pending(request, db_session, "code")
+    if viewer is None:
+        return _start_again()
+    guard = login_guard(request, "form")
+    refused = _locked(request, guard, viewer)
+    if refused is not None:
+        return refused
+    with trust_store(request.app).session() as session:
+        used = check_code(session=session, user_id=viewer.user_id, code=code)
+        left = recovery_codes_left(session=session, user_id=viewer.user_id) if used == "recovery code" else None
+    if used is None:
+        return _wrong_code(request, guard, viewer, "second factor") or render(
+            request, "login_code.html", status_code=401, username=viewer.username,
+            error="That code is not right: type the newest one your authenticator shows, or a recovery code.")
+    details: dict[str, Any] = {"second_factor": used}
+    if left is not None:
+        details["recovery_codes_left"] = left
+    return RedirectResponse(_logged_in(request, guard, viewer, **details), status_code=303)
+
+
+def _enrol_page(request: Request, viewer: Viewer, status_code: int = 200, error: str | None = None) -> Response:
+    with trust_store(request.app).session() as session:
+        secret = enrolment_secret(session=session, user_id=viewer.user_id)
+    return render(request, "login_enrol.html", status_code=status_code, error=error, username=viewer.username,
+                  secret=totp.grouped(secret), uri=totp.provisioning_uri(secret, username=viewer.username))  # fmt: skip
+
+
+@router.get("/login/enrol", response_class=HTMLResponse, include_in_schema=False,
+            openapi_extra={ACTION_KEY: "login.enrol_form"})  # fmt: skip
+def login_enrol_page(request: Request, db_session: DbSession) -> Response:
+    viewer = _pending(request, db_session, "enrol")
+    return _start_again() if viewer is None else _enrol_page(request, viewer)
+
+
+@router.post("/login/enrol", include_in_schema=False, openapi_extra={ACTION_KEY: "login.enrol"})
+def login_enrol(request: Request, db_session: DbSession, code: CodeField = "") -> Response:
+    viewer = _pending(request, db_session, "enrol")
+    if viewer is None:
+        return _start_again()
+    guard = login_guard(request, "form")
+    refused = _locked(request, guard, viewer)
+    if refused is not None:
+        return refused
+    with trust_store(request.app).session() as session:
+        codes = enrol_at_login(session=session, user_id=viewer.user_id, code=code)
+    if codes is None:
+        return _wrong_code(request, guard, viewer, "second factor enrolment") or _enrol_page(
+            request, viewer, 401, "That code is not right: check the secret you typed and that your phone's "
+            "clock is right, then type the newest code.")
+    next_path = _logged_in(request, guard, viewer, second_factor="enrolled")
+    return render(request, "recovery_codes.html", codes=codes, next=next_path)
 
 
 @router.api_route("/logout", methods=["GET", "POST"], include_in_schema=False)

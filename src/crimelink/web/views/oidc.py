@@ -8,14 +8,23 @@ in the environment, never in the file::
         "issuer": "https://login.example.police.uk",
         "client_id": "crimelink",
         "client_secret_env": "CRIMELINK_OIDC_WMP_SECRET",
-        "username_claim": "preferred_username"}}
+        "username_claim": "preferred_username",
+        "default_role": "force_investigator"}}
 
 The flow is the authorisation code flow with PKCE, ``state`` and ``nonce`` (authlib): the ID
 token's signature (the provider's published keys), issuer, audience, expiry and nonce are all
 checked. The provider vouches for who the person is; crimelink still decides what they may do:
-the username claim must name an active crimelink user *of that organisation* (no accounts are
-created on the fly), and roles come from crimelink, not from the provider. Every login and
-refusal is audited.
+the username claim must name an active crimelink user *of that organisation*, and roles come
+from crimelink, not from the provider.
+
+**Provisioning.** The file maps each provider to its organisation (the key). Someone the
+provider vouches for whose username crimelink does not know yet gets an account at their first
+login, in that organisation, with the provider's ``default_role`` (default: the least its kind's
+users may do, e.g. ``force_investigator``; never an administrator), without a password
+(``crimelink.access.accounts.provision_user``, audited as ``account.provision``). Their
+administrator may then change the role or disable them like any account. ``"provision": false``
+turns this off: only accounts made beforehand may sign in. The provider asks for its own
+second factor; crimelink asks for none on top. Every login and refusal is audited.
 """
 
 from __future__ import annotations
@@ -32,12 +41,15 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from crimelink.access.policy import viewer_for_user
+from crimelink.access.accounts import provision_user
+from crimelink.access.policy import Viewer, viewer_for_user
 from crimelink.access.users import user_by_username
 from crimelink.audit.service import Actor, record
 from crimelink.audit.web import trust_store
-from crimelink.errors import CrimelinkError, Forbidden, NotFound
+from crimelink.domain.organisations import Role
+from crimelink.errors import CrimelinkError, Forbidden, InvalidValue, NotFound
 from crimelink.extras import require
+from crimelink.store import StoreHandle
 from crimelink.web.dependencies import DbSession
 from crimelink.web.security import client_address
 from crimelink.web.sessions import begin_session
@@ -65,6 +77,8 @@ class Provider:
     client_secret: str
     username_claim: str = "preferred_username"
     scope: str = "openid profile email"
+    provision: bool = True  # make an account at a vouched-for person's first login
+    default_role: str | None = None  # the role it gets (None: the least the organisation's kind has)
 
 
 REQUIRED_KEYS = ("issuer", "client_id", "client_secret_env")
@@ -99,7 +113,25 @@ def _provider_of(code: str, entry: object) -> Provider:
         issuer=_issuer(code, entry["issuer"]), client_id=entry["client_id"].strip(), client_secret=secret,
         username_claim=str(entry.get("username_claim", "preferred_username")),
         scope=str(entry.get("scope", "openid profile email")),
+        provision=_provision(code, entry.get("provision", True)), default_role=_default_role(code, entry),
     )  # fmt: skip
+
+
+def _provision(code: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise OidcMisconfigured(f"CRIMELINK_OIDC_PROVIDERS: {code}: provision must be true or false")
+    return value
+
+
+def _default_role(code: str, entry: dict[str, Any]) -> str | None:
+    """The role a provisioned account gets: a real role, never an administrator's."""
+    role = entry.get("default_role")
+    if role is None:
+        return None
+    if role not in {r.value for r in Role} or role == Role.ADMINISTRATOR.value:
+        raise OidcMisconfigured(f"CRIMELINK_OIDC_PROVIDERS: {code}: default_role must be a role other than "
+                                f"administrator, not {str(role)[:40]!r}")  # fmt: skip
+    return str(role)
 
 
 @cache
@@ -190,6 +222,8 @@ async def oidc_callback(request: Request, organisation: str, db_session: DbSessi
     username = str(claims.get(provider.username_claim) or "")
     user = user_by_username(session=db_session, username=username) if username else None
     viewer = viewer_for_user(session=db_session, user_id=user.id) if user is not None else None
+    if user is None and username and provider.provision:
+        viewer = _provisioned(store, provider, username, claims)
     if viewer is None or viewer.organisation_code != provider.organisation:
         with store.session() as session:
             record(session=session, actor=Actor.anonymous(), action="login.failed", purpose="authentication",
@@ -203,6 +237,20 @@ async def oidc_callback(request: Request, organisation: str, db_session: DbSessi
                         "ip": address})  # fmt: skip
     begin_session(request, user_id=viewer.user_id, channel="oidc")
     return RedirectResponse("/", status_code=303)
+
+
+def _provisioned(store: StoreHandle, provider: Provider, username: str, claims: dict[str, Any]) -> Viewer | None:
+    """The account of someone the provider vouches for, seen for the first time: made in the
+    provider's organisation (audited), committed at once; ``None`` if it cannot be made."""
+    try:
+        with store.session() as session:
+            user = provision_user(session=session, organisation_code=provider.organisation, username=username,
+                                  display_name=str(claims.get("name") or username), role=provider.default_role,
+                                  issuer=provider.issuer)  # fmt: skip
+            return viewer_for_user(session=session, user_id=user.id)
+    except (InvalidValue, NotFound) as error:
+        log.warning("single sign-on could not make an account for %r: %s", username[:64], error.message)
+        return None
 
 
 def login_choices(request: Request) -> list[tuple[str, str]]:
