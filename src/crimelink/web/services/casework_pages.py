@@ -22,7 +22,8 @@ from crimelink.access.policy import Viewer
 from crimelink.casework.lifecycle import Needs, Status, step
 from crimelink.casework.models import Operation
 from crimelink.casework.operations import list_operations
-from crimelink.casework.schemas import ReferralDetail
+from crimelink.casework.schemas import FeedbackOut, ReferralDetail, ReferralRow, ReferralStatus
+from crimelink.casework.service import get_referral
 from crimelink.domain.forces import all_forces
 from crimelink.domain.organisations import OrganisationKind
 from crimelink.errors import NotFound
@@ -49,6 +50,7 @@ __all__ = [
     "figure_records_csv",
     "impact_csv",
     "impact_page",
+    "latest_feedback",
     "step_forms",
 ]
 
@@ -96,7 +98,7 @@ _STEP_WORDS = {
     Status.ACCEPTED: "Accept",
     Status.DECLINED: "Decline",
     Status.IN_DEVELOPMENT: "Develop",
-    Status.DISSEMINATED: "Disseminate to a force",
+    Status.DISSEMINATED: "Send the intelligence package to a force",
     Status.ADOPTED: "Adopt into an operation",
     Status.CLOSED: "Close",
 }
@@ -130,6 +132,19 @@ def step_forms(*, session: Session, detail: ReferralDetail) -> list[StepForm]:
             )
         )
     return forms
+
+
+def latest_feedback(*, session: Session, viewer: Viewer, rows: list[ReferralRow]) -> dict[int, FeedbackOut]:
+    """The latest feedback meant for the referrer on each referral the viewer follows as its referrer
+    (what its status view shows, ``get_referral``), so that the list says what came back."""
+    found = {}
+    for row in rows:
+        if not row.mine or row.priority_score is not None:  # the referrer's view only
+            continue
+        view = get_referral(session=session, actor=viewer, referral_id=row.id)
+        if isinstance(view, ReferralStatus) and view.feedback:
+            found[row.id] = view.feedback[-1]
+    return found
 
 
 def force_choices() -> list[Choice]:

@@ -1,4 +1,4 @@
-// The impact page's chart: what the partnership did, month by month. Data comes in
+// Casework pages. The impact page's chart: what the partnership did, month by month. Data comes in
 // <script type="application/json"> blocks (no inline code: the Content-Security-Policy forbids it).
 (function () {
   "use strict";
@@ -45,4 +45,12 @@
   }
 
   document.addEventListener("DOMContentLoaded", impactChart);
+
+  // The referral form's subject search: Enter searches (htmx) instead of sending the form.
+  document.addEventListener("keydown", function (event) {
+    var box = event.target;
+    if (event.key !== "Enter" || !box.matches || !box.matches("[data-subject-search]")) return;
+    event.preventDefault();
+    if (typeof htmx !== "undefined") htmx.trigger(box, "search");
+  });
 })();

@@ -1,5 +1,8 @@
 """Casework pages: the referral queue and each referral, operations, and the impact report.
 
+Making a referral is ``referral_forms``; operations and the forms recording their results are
+``operation_forms`` (both served through this module's router).
+
 Each page's JSON twin is the casework API (``crimelink.casework.views``) under ``/api/v1``,
 served by the same service functions: ``/referrals`` and ``/api/v1/referrals``,
 ``/operations/{id}`` and ``/api/v1/operations/{id}``, ``/impact`` and ``/api/v1/impact``. The
@@ -21,7 +24,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from crimelink.access.policy import Viewer
-from crimelink.casework import operations, service
+from crimelink.casework import service
 from crimelink.casework.lifecycle import Status
 from crimelink.casework.schemas import NoteIn, ReferralDetail, TransitionIn
 from crimelink.errors import CrimelinkError, InvalidValue
@@ -36,10 +39,15 @@ from crimelink.web.services.casework_pages import (
     force_choices,
     impact_csv,
     impact_page,
+    latest_feedback,
     step_forms,
 )
+from crimelink.web.services.referral_form import may_refer
+from crimelink.web.views import operation_forms, referral_forms
 
 router = APIRouter()
+router.include_router(referral_forms.router)  # first: /referrals/new is not /referrals/{referral_id}
+router.include_router(operation_forms.router)
 Filters = Annotated[ImpactQuery, Query()]
 PER_PAGE = 50
 FormText = Annotated[str | None, Form()]
@@ -60,7 +68,9 @@ def referrals_page(
         session=db_session, actor=viewer, status=status, limit=PER_PAGE, offset=(page - 1) * PER_PAGE
     )
     pages = max(1, -(-found.total // PER_PAGE))
-    return render(request, "referrals.html", found=found, status=status, statuses=list(Status), page=page, pages=pages)
+    feedback = latest_feedback(session=db_session, viewer=viewer, rows=found.rows)
+    return render(request, "referrals.html", found=found, status=status, statuses=list(Status), page=page, pages=pages,
+                  may_refer=may_refer(viewer), feedback=feedback)  # fmt: skip
 
 
 def _referral(
@@ -170,23 +180,6 @@ def add_note(
     except CrimelinkError as refused:
         problem = refused
     return _after_change(request, db_session, viewer, referral_id, problem)
-
-
-# --- operations ------------------------------------------------------------------------------
-
-
-@router.get("/operations", response_class=HTMLResponse, include_in_schema=False)
-def operations_page(
-    request: Request, db_session: DbSession, viewer: CurrentViewer, status: Annotated[str | None, Query()] = None
-) -> Response:
-    rows = operations.list_operations(session=db_session, actor=viewer, status=status or None)
-    return render(request, "operations.html", operations=rows, status=status)
-
-
-@router.get("/operations/{operation_id}", response_class=HTMLResponse, include_in_schema=False)
-def operation_page(request: Request, db_session: DbSession, viewer: CurrentViewer, operation_id: int) -> Response:
-    detail = operations.get_operation(session=db_session, actor=viewer, operation_id=operation_id)
-    return render(request, "operation.html", operation=detail)
 
 
 # --- impact ----------------------------------------------------------------------------------
