@@ -9,6 +9,9 @@ incidents). The web app draws it with Cytoscape.js; analysts take it away as
 * **ANX** — the i2 Analyst's Notebook exchange format, laid out, dated, graded and marked
   (:mod:`crimelink.network.anx`).
 
+A chart as built holds every sighting; :mod:`crimelink.network.readable` makes the one an analyst
+reads (unidentified sightings gathered, about 80 nodes, activity and evidence for size and width).
+
 Node ids are ``kind:number`` — ``o:12`` an offender, ``i:345`` an incident, ``v:7`` a vehicle,
 ``s:8`` a store, ``g:3`` a group — the same ids the expand endpoint takes.
 """
@@ -16,6 +19,7 @@ Node ids are ``kind:number`` — ``o:12`` an offender, ``i:345`` an incident, ``
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -44,7 +48,7 @@ class ChartEdge:
     kind: str  # "named in", "seen at", "at", "member of", "series link"
     why: str
     when: datetime | None = None
-    weight: float = 1.0
+    weight: float = 1.0  # the evidence: a member's strength, a series link's probability, sightings gathered
 
     @property
     def id(self) -> str:
@@ -65,6 +69,14 @@ class Chart:
     def edge(self, edge: ChartEdge) -> None:
         if edge.source in self.nodes and edge.target in self.nodes:
             self.edges.setdefault(edge.id, edge)
+
+    def subset(self, keep: Iterable[str]) -> Chart:
+        """The chart with only the nodes in ``keep`` (in the chart's order) and the edges among them."""
+        wanted = set(keep)
+        kept = Chart(title=self.title)
+        kept.nodes = {k: n for k, n in self.nodes.items() if k in wanted}
+        kept.edges = {k: e for k, e in self.edges.items() if e.source in wanted and e.target in wanted}
+        return kept
 
     def between(self, start: datetime | None, end: datetime | None) -> Chart:
         """The chart without incidents (and their edges) outside ``start``-``end``, and

@@ -39,6 +39,10 @@ ASSETS: tuple[Asset, ...] = (
     Asset("leaflet", "dist/leaflet.css", "leaflet/leaflet.css"),
     Asset("leaflet", "dist/images/", "leaflet/images/"),
     Asset("cytoscape", "dist/cytoscape.min.js", "cytoscape.min.js"),
+    Asset("layout-base", "layout-base.js", "cytoscape/layout-base.js"),  # fcose's layout, in load order
+    Asset("cose-base", "cose-base.js", "cytoscape/cose-base.js"),
+    Asset("cytoscape-fcose", "cytoscape-fcose.js", "cytoscape/cytoscape-fcose.js"),
+    Asset("cytoscape-svg", "cytoscape-svg.js", "cytoscape/cytoscape-svg.js"),  # a chart's SVG export
     Asset("swagger-ui-dist", "swagger-ui-bundle.js", "swagger-ui/swagger-ui-bundle.js"),
     Asset("swagger-ui-dist", "swagger-ui.css", "swagger-ui/swagger-ui.css"),
 )

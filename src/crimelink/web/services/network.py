@@ -4,6 +4,13 @@ A chart is built around a *root* node (``o:12``, ``g:3``, ``v:7``, ``i:345``, ``
 incidents (the latest ``CHART_INCIDENTS`` within the date window), the people named in them,
 the vehicles noted, the stores, the group, and the series links between the incidents.
 Expanding a node builds that node's own, smaller neighbourhood, which the page merges in.
+A group's incidents are those of its identified members and of the unidentified suspects
+attributed to it (a group nobody has named, found from its series, has only the latter).
+
+What the page draws is the chart an analyst reads (``crimelink.network.readable``): unidentified
+sightings gathered per attribution, at most about 80 nodes, and a note of what was left out;
+``open`` draws one gathering's sightings instead. The exports carry the chart as drawn, or
+``whole``, every node.
 
 Visibility follows ``crimelink.access.policy`` for every node: incidents as on a profile
 (retailers see only their own), offenders, vehicles and groups by their filters; series links,
@@ -36,6 +43,7 @@ from crimelink.access.policy import (
 from crimelink.errors import NotFound
 from crimelink.geography import ATTRIBUTION
 from crimelink.network.charts import KINDS, Chart, ChartEdge, ChartNode, to_anx, to_csv, to_graphml
+from crimelink.network.readable import BUDGET, Attribution, LeftOut, readable
 from crimelink.store.models import (
     GroupMember,
     Incident,
@@ -49,7 +57,7 @@ from crimelink.store.models import (
     VehicleLink,
     VehicleMention,
 )
-from crimelink.store.models.patterns import Hotspot, SeriesLink
+from crimelink.store.models.patterns import Hotspot, SeriesLink, UnidentifiedMember
 from crimelink.web.errors import InvalidRequest
 
 TILES_ENV = "CRIMELINK_MAP_TILES"  # e.g. https://tile.example/{z}/{x}/{y}.png; unset: no tiles (offline)
@@ -58,6 +66,8 @@ MAP_POINTS = 2000
 MAP_CELLS = 600
 CHART_INCIDENTS = 150
 EXPAND_INCIDENTS = 40
+EXPAND_BUDGET = 40  # nodes an expansion adds at most
+_BATCH = 900  # ids per IN list (SQLite's oldest limit on bound parameters is 999)
 EXPORTS = {"csv": "text/csv", "graphml": "application/graphml+xml", "anx": "application/xml; charset=utf-16"}
 
 
@@ -77,6 +87,7 @@ class ChartEdgeOut(BaseModel):
     kind: str
     why: str
     when: datetime | None
+    weight: float  # the evidence: a member's strength, a series link's probability, sightings gathered
 
 
 class ChartView(BaseModel):
@@ -87,6 +98,11 @@ class ChartView(BaseModel):
     truncated: bool  # more incidents than the chart shows: narrow the dates
     nodes: list[ChartNodeOut]
     edges: list[ChartEdgeOut]
+    budget: int  # nodes drawn at most (opened gatherings come on top)
+    total_nodes: int  # nodes of the whole chart, before gathering and the budget
+    gathered: int  # unidentified sightings drawn inside a gathered node
+    left_out: dict[str, int]  # kind → nodes not drawn at all
+    note: str  # "showing 80 of 249 nodes: 108 unidentified sightings gathered into 2; ..."
 
 
 def parse_node(node: str) -> tuple[str, int]:
@@ -180,7 +196,7 @@ class _Builder:
         for r in rows:
             self.chart.node(ChartNode(f"g:{r.group_id}", "group", r.label, None, {}))
             self.chart.edge(ChartEdge(f"o:{r.offender_id}", f"g:{r.group_id}", "member of",
-                                      f"member of {r.label} (strength {r.strength:.2f})"))
+                                      f"member of {r.label} (strength {r.strength:.2f})", weight=r.strength))
 
     def series_links(self, incident_ids: list[int]) -> None:
         if not self.viewer.sees_groups:  # series are law-enforcement intelligence, as groups are
@@ -191,7 +207,8 @@ class _Builder:
             a, b = self.chart.nodes.get(f"i:{link.incident_a}"), self.chart.nodes.get(f"i:{link.incident_b}")
             when = max(a.when, b.when) if a and b and a.when and b.when else None
             self.chart.edge(ChartEdge(f"i:{link.incident_a}", f"i:{link.incident_b}", "series link",
-                                      f"series {link.series_id}: {link.reason} (p = {link.probability:.2f})", when))
+                                      f"series {link.series_id}: {link.reason} (p = {link.probability:.2f})", when,
+                                      weight=link.probability))
 
     def _edge(self, source: str, target: str, kind: str, prefix: str = "") -> None:
         incident = self.chart.nodes.get(target if target.startswith("i:") else source)
@@ -218,8 +235,9 @@ def _incidents_of(kind: str, entity_id: int) -> Select[Any]:
                 .where(PersonLink.offender_id == entity_id))
     if kind == "group":
         members = select(GroupMember.offender_id).where(GroupMember.group_id == entity_id)
+        unidentified = select(UnidentifiedMember.offender_id).where(UnidentifiedMember.group_id == entity_id)
         return (select(PersonMention.incident_id).join(PersonLink, PersonLink.mention_id == PersonMention.id)
-                .where(PersonLink.offender_id.in_(members)))
+                .where(or_(PersonLink.offender_id.in_(members), PersonLink.offender_id.in_(unidentified))))
     if kind == "vehicle":
         return (select(VehicleMention.incident_id).join(VehicleLink, VehicleLink.mention_id == VehicleMention.id)
                 .where(VehicleLink.vehicle_id == entity_id))
@@ -275,22 +293,49 @@ def _reachable_incident(viewer: Viewer) -> ColumnElement[bool]:
 _HREF = {"offender": "/offenders/{}", "group": "/groups/{}", "vehicle": "/vehicles/{}", "incident": "/incidents/{}"}
 
 
-def _view(builder: _Builder, root: str, title: str, start: date | None, end: date | None) -> ChartView:
-    chart = builder.chart
+def _view(chart: Chart, shown: LeftOut, *, root: str, start: date | None, end: date | None, truncated: bool,
+          budget: int) -> ChartView:
     nodes = [ChartNodeOut(id=n.id, kind=n.kind, label=n.label, when=n.when, detail=n.detail,
                           href=_HREF[n.kind].format(n.id.split(":")[1]) if n.kind in _HREF else None)
              for n in chart.nodes.values()]
-    edges = [ChartEdgeOut(id=e.id, source=e.source, target=e.target, kind=e.kind, why=e.why, when=e.when)
-             for e in chart.edges.values()]
-    return ChartView(root=root, title=title, start=start, end=end, truncated=builder.truncated, nodes=nodes,
-                     edges=edges)
+    edges = [ChartEdgeOut(id=e.id, source=e.source, target=e.target, kind=e.kind, why=e.why, when=e.when,
+                          weight=e.weight) for e in chart.edges.values()]
+    return ChartView(root=root, title=chart.title, start=start, end=end, truncated=truncated, nodes=nodes,
+                     edges=edges, budget=budget, total_nodes=shown.total, gathered=shown.gathered,
+                     left_out=shown.left_out, note=shown.words())
+
+
+def _attributions(db_session: Session, viewer: Viewer, chart: Chart) -> dict[str, Attribution]:
+    """The group each unidentified sighting of the chart is attributed to, among the groups the
+    viewer sees (a retailer sees none: its sightings are gathered without a word of groups)."""
+    if not viewer.sees_groups:
+        return {}
+    unnamed = sorted(int(n.id[2:]) for n in chart.nodes.values() if n.kind == "offender" and not n.detail.get("named"))
+    found = {f"o:{i}": Attribution(0, "no group") for i in unnamed}
+    for k in range(0, len(unnamed), _BATCH):
+        rows = db_session.execute(
+            select(UnidentifiedMember.offender_id, UnidentifiedMember.group_id, OffenderGroup.label)
+            .join(OffenderGroup, OffenderGroup.id == UnidentifiedMember.group_id)
+            .where(UnidentifiedMember.offender_id.in_(unnamed[k : k + _BATCH]), group_filter(viewer))).all()
+        found |= {f"o:{r.offender_id}": Attribution(r.group_id, r.label.split(" — ")[0]) for r in rows}
+    return found
+
+
+def _opened(value: str | None) -> list[str]:
+    if value is None:
+        return []
+    if not value.startswith("u:") or len(value) > 64:
+        raise InvalidRequest("open names a gathered node of the chart: u:group (u:0 for no group)", open=value)
+    return [value]
 
 
 def build_chart(
     *, db_session: Session, viewer: Viewer, node: str, start: date | None = None, end: date | None = None,
-    expand: bool = False,
+    expand: bool = False, opened: str | None = None, whole: bool = False,
 ) -> tuple[ChartView, Chart]:
-    """The chart around ``node`` (or, ``expand``, its one-hop neighbourhood), and the plain chart."""
+    """The chart around ``node`` (or, ``expand``, its one-hop neighbourhood) as drawn, and the
+    chart exported: as drawn, or ``whole``, every node."""
+    unfolded = _opened(opened)
     kind, entity_id = parse_node(node)
     title = _check_root(db_session, viewer, kind, entity_id)
     builder = _Builder(db_session, viewer, start, end, EXPAND_INCIDENTS if expand else CHART_INCIDENTS)
@@ -314,21 +359,28 @@ def build_chart(
             root.node(ChartNode(node, kind, title, None, {}))
         builder.around(incidents)
     root.title = title
-    return _view(builder, node, title, start, end), root
+    budget = EXPAND_BUDGET if expand else BUDGET
+    drawn, shown = readable(root, root=node, attributions=_attributions(db_session, viewer, root), budget=budget,
+                            opened=unfolded, scope=f"@{node}" if expand else "")
+    view = _view(drawn, shown, root=node, start=start, end=end, truncated=builder.truncated, budget=budget)
+    return view, root if whole else drawn
 
 
 def chart_view(*, db_session: Session, viewer: Viewer, node: str, start: date | None = None,
-               end: date | None = None, expand: bool = False) -> ChartView:
-    return build_chart(db_session=db_session, viewer=viewer, node=node, start=start, end=end, expand=expand)[0]
+               end: date | None = None, expand: bool = False, opened: str | None = None) -> ChartView:
+    return build_chart(db_session=db_session, viewer=viewer, node=node, start=start, end=end, expand=expand,
+                       opened=opened)[0]
 
 
 def export_chart(
     *, db_session: Session, viewer: Viewer, node: str, fmt: str, start: date | None = None, end: date | None = None,
+    whole: bool = False,
 ) -> tuple[str | bytes, str, str]:
-    """(body, media type, file name) of the chart around ``node`` as CSV, GraphML or ANX."""
+    """(body, media type, file name) of the chart around ``node`` as CSV, GraphML or ANX: as the
+    page draws it first, or ``whole`` (every sighting and incident of the chart)."""
     if fmt not in EXPORTS:
         raise InvalidRequest("export as csv, graphml or anx", format=fmt)
-    _, chart = build_chart(db_session=db_session, viewer=viewer, node=node, start=start, end=end)
+    _, chart = build_chart(db_session=db_session, viewer=viewer, node=node, start=start, end=end, whole=whole)
     body: str | bytes = to_anx(chart) if fmt == "anx" else {"csv": to_csv, "graphml": to_graphml}[fmt](chart)
     return body, EXPORTS[fmt], f"crimelink-chart-{node.replace(':', '-')}.{fmt}"
 

@@ -6,8 +6,11 @@ Page                                JSON twin                                 Wh
 ``/series``                         ``/api/v1/series``                        crime series, biggest first
 ``/series/{id}``                    ``/api/v1/series/{id}``                   one series in time order
 ``/chart?node=g:3``                 ``/api/v1/chart?node=g:3``                link chart (``expand=true``:
-                                                                              one node's neighbourhood)
-(none)                              ``/api/v1/chart/export?node=&format=``    CSV, GraphML or ANX
+                                                                              one node's neighbourhood;
+                                                                              ``open=u:3``: a gathering's
+                                                                              sightings)
+(none)                              ``/api/v1/chart/export?node=&format=``    CSV, GraphML or ANX (as
+                                                                              drawn; ``whole=true``: all)
 ``/map?kind=group&id=3``            ``/api/v1/map?kind=group&id=3``           incidents, route, hotspots
 ``/groups/{id}/profile``            ``/api/v1/groups/{id}/profile``           a group's profile
 ``/key-players``                    ``/api/v1/key-players``                   central offenders, brokers
@@ -33,6 +36,7 @@ router = APIRouter()
 NodeQuery = Annotated[str, Query(description="kind:id — o offender, g group, v vehicle, i incident, s store")]
 Start = Annotated[date | None, Query(alias="from", description="first day shown (incidents)")]
 End = Annotated[date | None, Query(alias="to", description="last day shown (incidents)")]
+OpenQuery = Annotated[str | None, Query(alias="open", description="a gathered node (u:3) to draw as its sightings")]
 
 
 @router.get("/series", response_class=HTMLResponse, include_in_schema=False)
@@ -71,18 +75,23 @@ def chart_page(request: Request, db_session: DbSession, viewer: CurrentViewer, n
 
 @router.get("/api/v1/chart", tags=["patterns"], responses={404: {"description": "No such node"}})
 def chart_json(db_session: DbSession, viewer: CurrentViewer, node: NodeQuery, start: Start = None, end: End = None,
-               expand: bool = False) -> network.ChartView:
-    """The link chart around a node; ``expand=true`` gives one node's smaller neighbourhood to merge in."""
-    return network.chart_view(db_session=db_session, viewer=viewer, node=node, start=start, end=end, expand=expand)
+               expand: bool = False, opened: OpenQuery = None) -> network.ChartView:
+    """The link chart around a node as the page draws it first: unidentified sightings gathered,
+    about 80 nodes, ``note`` saying what was left out. ``expand=true`` gives one node's smaller
+    neighbourhood to merge in; ``open`` draws one gathered node's sightings, each as itself."""
+    return network.chart_view(db_session=db_session, viewer=viewer, node=node, start=start, end=end, expand=expand,
+                              opened=opened)
 
 
 @router.get("/api/v1/chart/export", tags=["patterns"], response_class=Response)
 def chart_export(db_session: DbSession, viewer: CurrentViewer, node: NodeQuery,
                  export_format: Annotated[str, Query(alias="format", description="csv, graphml or anx")] = "csv",
-                 start: Start = None, end: End = None) -> Response:
-    """The chart as a file: CSV (edges), GraphML, or i2 Analyst's Notebook exchange (ANX)."""
+                 start: Start = None, end: End = None,
+                 whole: Annotated[bool, Query(description="every node, not the chart as drawn")] = False) -> Response:
+    """The chart as a file: CSV (edges), GraphML, or i2 Analyst's Notebook exchange (ANX); as the
+    page draws it first, or ``whole=true``, every sighting and incident of the chart."""
     body, media, name = network.export_chart(db_session=db_session, viewer=viewer, node=node, fmt=export_format,
-                                             start=start, end=end)
+                                             start=start, end=end, whole=whole)
     return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
