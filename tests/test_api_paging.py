@@ -48,7 +48,7 @@ NOT_LISTS = {  # GETs under /api/v1 that answer one record, a summary or a file,
     "/api/v1/referrals/{referral_id}/package", "/api/v1/bulletins/{organisation}",
 }  # fmt: skip
 WHO = {"/api/v1/audit": "auditor", "/api/v1/sharing": ADMIN, "/api/v1/retention": ADMIN,
-       "/api/v1/retention/queue": ADMIN}  # fmt: skip  (everything else: the national analyst)
+       "/api/v1/retention/queue": ADMIN, "/api/v1/users": ADMIN}  # fmt: skip  (everything else: the national analyst)
 PARAMS: dict[str, dict[str, str]] = {  # what a list needs asked, beside its page
     "/api/v1/vehicles/search": {"plate": "??12*"},  # AB12CDE, and YA12SJR of the generated world
     "/api/v1/retention": {"as_of": "2040-01-01"},
