@@ -67,11 +67,11 @@ class BodyLimitMiddleware:
                 return
             await self.app(scope, receive, send)  # the server holds the client to its declared length
             return
-        body = await _read_up_to(receive, limit)
+        body = await read_up_to(receive, limit)
         if body is None:
             await _refuse(scope, receive, send, limit)
             return
-        await self.app(scope, _replay(body, receive), send)
+        await self.app(scope, replay_body(body, receive), send)
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -82,7 +82,7 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _read_up_to(receive: Receive, limit: int) -> bytes | None:
+async def read_up_to(receive: Receive, limit: int) -> bytes | None:
     """The whole body, or ``None`` once it passes ``limit`` (the rest is never read)."""
     chunks: list[bytes] = []
     size = 0
@@ -99,7 +99,7 @@ async def _read_up_to(receive: Receive, limit: int) -> bytes | None:
             return b"".join(chunks)
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay_body(body: bytes, receive: Receive) -> Receive:
     sent = False
 
     async def replay() -> Message:

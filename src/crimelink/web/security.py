@@ -57,6 +57,7 @@ from crimelink.errors import CrimelinkError, NotFound
 from crimelink.settings import Settings
 from crimelink.store import StoreHandle
 from crimelink.store.models import utcnow
+from crimelink.web.limits import read_up_to, replay_body
 
 # --- headers --------------------------------------------------------------------------------
 
@@ -156,45 +157,16 @@ class CSRFMiddleware:
             return
         token = headers.get(CSRF_HEADER)
         if token is None and headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-            body = await _read_body(receive)
+            body = await read_up_to(receive, MAX_FORM_BYTES)
             if body is not None:
                 fields = parse_qs(body.decode("latin-1")).get(CSRF_FIELD)
                 token = fields[0] if fields else None
-                receive = _replay(body, receive)
+                receive = replay_body(body, receive)
         expected = session.get(CSRF_SESSION_KEY)
         if not (isinstance(expected, str) and token and hmac.compare_digest(token, expected)):
             await _refuse(scope, receive, send, "the form is out of date or not from this site: reload and retry")
             return
         await self.app(scope, receive, send)
-
-
-async def _read_body(receive: Receive) -> bytes | None:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            return None
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_FORM_BYTES:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
 
 
 class CSRFRefused(CrimelinkError):
