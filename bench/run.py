@@ -47,6 +47,7 @@ def main() -> None:
         ("bench.patterns", "scenarios of 20,000 and 1,000,000 incidents: linkage, groups, series, hotspots vs truth"),
         ("bench.load", "load: mixed reading, searching and reporting on loopback, SQLite and PostgreSQL"),
         ("bench.realtime", "real-time match at intake against a 1,000,000-incident history (floor: p95 < 250 ms)"),
+        ("bench.packages", "intelligence packages on the 20,000-incident demo: PDF under 2 s, or a job with progress"),
     ):
         console.rule(title)
         if subprocess.run([sys.executable, "-m", module], check=False).returncode != 0:

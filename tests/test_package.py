@@ -4,12 +4,18 @@ unit and the lead force only; as HTML and as a PDF that is rendered and looked a
 One incident of Operation Kestrel's group (WMP-1) is graded C with conditions that forbid passing it
 on: it must be withheld from the package whole, with a note. SC-1 is C "not to be shared outside
 policing": it goes to the force, its conditions beside it.
+
+The PDF is produced as a job: a long package answers first with its progress (asked for here with
+``Prefer: respond-async``, as the sample world's packages are short), and a PDF once produced is
+given again, unchanged, until what the package holds changes.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pypdfium2
@@ -20,7 +26,8 @@ from casework_site import World, casework_world, viewer
 from crimelink.domain.grading import Grading
 from crimelink.errors import NotFound
 from crimelink.reports.handling import UNGRADED, Audience, decide, worst_grading
-from crimelink.reports.package import build_package
+from crimelink.reports.package import build_package, package_pdf
+from crimelink.reports.package_pdfs import PdfJobs
 from crimelink.store import open_store
 from crimelink.store.models import Incident
 
@@ -157,3 +164,61 @@ def test_a_package_for_a_disseminated_referral(world: World) -> None:
     assert wmp.get(f"/referrals/{world.waiting}/package").status_code == 404  # not disseminated to them
     waiting = analyst.get(f"/api/v1/referrals/{world.waiting}/package").json()  # the unit previews it
     assert waiting["recipient_force"] == "metropolitan"  # where the harm falls
+
+
+def _text(pdf_bytes: bytes) -> str:
+    pdf = pypdfium2.PdfDocument(pdf_bytes)
+    try:
+        return "\n".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    finally:
+        pdf.close()
+
+
+def test_a_pdf_as_a_job_shows_its_progress_then_comes_and_is_kept(world: World) -> None:
+    wmp, pdf_url = world.user("wmp"), f"/referrals/{world.adopted}/package.pdf"
+    progress = wmp.get(pdf_url, headers={"Prefer": "respond-async"})
+    assert progress.status_code == 202 and progress.headers["content-type"].startswith("text/html")
+    assert progress.headers["retry-after"] == "1"
+    page = progress.text
+    assert len(re.findall(r'class="marking-bar"[^>]*>OFFICIAL-SENSITIVE<', page)) == 2  # top and foot
+    assert 'role="status"' in page and "<progress" in page and '<meta http-equiv="refresh" content="1">' in page
+    assert "<script" not in page
+
+    first = wmp.get(pdf_url, headers={"Prefer": "wait=60"})  # a script waits for the PDF itself
+    assert first.status_code == 200 and first.content.startswith(b"%PDF")
+    assert first.headers["content-disposition"].startswith('attachment; filename="PKG-R')
+    assert "Jason SMITH" in _text(first.content)
+    time.sleep(1.05)  # a PDF produced again now would say so in its Last-Modified
+    again = wmp.get(pdf_url)
+    assert again.status_code == 200 and again.content == first.content
+    assert again.headers["last-modified"] == first.headers["last-modified"]
+    assert again.headers["etag"] == first.headers["etag"]
+
+
+def test_a_kept_pdf_is_not_given_once_the_package_has_changed(world: World) -> None:
+    analyst, pdf_url = world.user("analyst"), f"/packages/{world.operation}.pdf"
+    before = analyst.get(pdf_url)
+    assert before.status_code == 200 and "NORTHMART NM-2" in _text(before.content)
+    graded = {"source_evaluation": "1", "intelligence_assessment": "A", "handling_code": "C"}
+    with world.store.session() as session:  # NM-2 may no longer leave the unit
+        session.execute(
+            update(Incident).where(Incident.incident_ref == "NM-2").values(**graded, handling_conditions=FORBIDS)
+        )
+    try:
+        after = analyst.get(pdf_url)
+        assert after.status_code == 200 and after.headers["etag"] != before.headers["etag"]
+        assert "NM-2" not in _text(after.content)
+    finally:
+        ungraded = dict.fromkeys([*graded, "handling_conditions"])
+        with world.store.session() as session:
+            session.execute(update(Incident).where(Incident.incident_ref == "NM-2").values(**ungraded))
+
+
+def test_a_pdf_job_counts_the_pages_as_they_are_laid_out() -> None:
+    jobs = PdfJobs(workers=1)
+    pages = "".join(f'<p style="break-before: page">page {n}</p>' for n in range(1, 4))
+    job = jobs.job("three pages", lambda: package_pdf(pages, stylesheet=""), produced_at=datetime(2025, 3, 1),
+                   pages_expected=3)  # fmt: skip
+    assert job.wait(60) and job.pdf is not None
+    assert (job.stage, job.page, job.percent) == ("done", 3, 100)
+    assert jobs.job("three pages", lambda: b"", produced_at=datetime(2025, 3, 2), pages_expected=3) is job  # kept

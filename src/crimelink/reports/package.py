@@ -16,11 +16,13 @@ the priority with the reasons for it. Then it is made fit to leave the unit:
   need to know); OFFICIAL otherwise. The marking is printed at the top and foot of every page.
 
 ``build_package`` answers :class:`NotFound` to anyone but the national unit and the lead force.
-The HTML is the web app's ``package.html``; :func:`package_pdf` turns it into PDF (WeasyPrint).
+The HTML is the web app's ``package.html``; :func:`package_pdf` turns it into PDF (WeasyPrint), as
+a job with its progress (``crimelink.reports.package_pdfs``), kept under :func:`package_key`.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -47,7 +49,7 @@ from crimelink.store.models import (
     utcnow,
 )
 
-__all__ = ["PackageDocument", "build_package", "package_pdf"]
+__all__ = ["PackageDocument", "build_package", "package_key", "package_pdf"]
 
 MAX_INCIDENTS = 500  # listed in the table; the rest counted
 SENSITIVE = "OFFICIAL-SENSITIVE"
@@ -157,6 +159,19 @@ def build_package(
     affected = sorted({i.force for i in shown if i.force})
     map_svg = force_map_svg(points=points, lead_force=scope.force, affected=affected)
     return PackageDocument(package, map_svg, parts.chart(subjects, groups, vehicles, shown, seen, group_of))
+
+
+def package_key(document: PackageDocument) -> str:
+    """What the package's PDF shows, as a hash: everything but the moment it was produced.
+
+    Two downloads with the same key would print the same document, so the second can be given the
+    first's PDF. The key changes with anything the package holds (an incident added or withheld,
+    a grading, the recipient, who produced it) and with the day (the reference carries the date).
+    """
+    digest = hashlib.sha256(document.package.model_dump_json(exclude={"produced_at"}).encode())
+    for picture in (document.map_svg, document.chart_svg):
+        digest.update(b"\0" + picture.encode())
+    return digest.hexdigest()
 
 
 def package_pdf(html: str, *, stylesheet: str, base_url: str | None = None) -> bytes:
