@@ -12,7 +12,9 @@ It is sanitised for its reader before anything is counted:
 - a retailer is not told what an organised group is called or who else is in it — only that
   people it reported offend together, and who of them it reported;
 - a retailer is told each person as its own reports name them (``crimelink.access.identity``),
-  never by a name, date of birth or description that only another organisation reported.
+  never by a name, date of birth or description that only another organisation reported;
+- an incident dated where no incident can be (before 1990 or later than tomorrow, stored before
+  intake checked dates: ``crimelink.store.plausible``) is left out and counted.
 
 :func:`bulletin` gives the figures with the bulletin as HTML and as text; :func:`send_bulletin`
 puts it in the outbox for every address the organisation's users receive alerts at.
@@ -40,6 +42,7 @@ from crimelink.domain.offences import OffenceType
 from crimelink.errors import InvalidValue, NotFound
 from crimelink.reports.handling import Audience, decide, grading_of
 from crimelink.store.models import Incident, Offender, OffenderGroup, Organisation, PersonLink, PersonMention, utcnow
+from crimelink.store.plausible import incident_window
 
 __all__ = ["Bulletin", "Period", "bulletin", "send_bulletin"]
 
@@ -56,7 +59,7 @@ class Period:
 
     @classmethod
     def ending(cls, end: date, days: int = DEFAULT_DAYS) -> Period:
-        return cls(end - timedelta(days=days - 1), end)
+        return cls(end - timedelta(days=min(days - 1, end.toordinal() - 1)), end)  # none before 0001-01-01
 
     def __post_init__(self) -> None:
         if self.end < self.start:
@@ -96,6 +99,7 @@ class Bulletin(BaseModel):
     groups: list[BulletinGroup]
     withheld: int
     images_omitted: int  # incidents with images, which the bulletin leaves out
+    left_out: int  # dated before 1990 or later than tomorrow: no incident can have that time
     conditions: list[str]
     html: str
     text: str
@@ -124,19 +128,23 @@ class _Shown:
     withheld: int
     images: int
     conditions: set[str]
+    left_out: int = 0
 
 
 def _incidents(session: Session, organisation: Organisation, period: Period, audience: Audience) -> _Shown:
     shown = _Shown(set(), {}, {}, set(), {}, 0, 0, set())
-    start = datetime.combine(period.start, time())
+    earliest, latest = incident_window()
     rows = session.execute(
         select(Incident).where(
             _scope(organisation),
-            Incident.occurred_at >= start,
-            Incident.occurred_at < datetime.combine(period.end + timedelta(days=1), time()),
+            Incident.occurred_at >= datetime.combine(period.start, time()),
+            Incident.occurred_at <= datetime.combine(period.end, time.max),  # no day after 9999-12-31
         )
     ).scalars()
     for incident in rows:
+        if not earliest <= incident.occurred_at <= latest:
+            shown.left_out += 1
+            continue
         own = incident.submitter_id == organisation.id
         grading = grading_of(
             incident.source_evaluation,
@@ -268,6 +276,7 @@ def bulletin(*, session: Session, organisation_code: str, period: Period) -> Bul
         "groups": groups,
         "withheld": shown.withheld,
         "images_omitted": shown.images,
+        "left_out": shown.left_out,
         "conditions": sorted(shown.conditions),
     }
     return Bulletin(

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from crimelink.casework.models import Operation, OperationLink, Referral, ReferralSubject
 from crimelink.casework.targets import covered_incidents, resolved_id
 from crimelink.store.models import GroupMember, Incident, Offender, PersonLink, PersonMention
+from crimelink.store.plausible import plausibly_dated
 from crimelink.triage.harm import (
     ForceHarm,
     IncidentFacts,
@@ -35,8 +36,9 @@ __all__ = ["assess_incidents", "data_as_of", "incident_facts", "refresh_priority
 
 
 def data_as_of(session: Session) -> datetime | None:
-    """The newest incident's time: the moment recency is measured from."""
-    return session.scalar(select(func.max(Incident.occurred_at)))
+    """The newest incident's time: the moment recency is measured from (and bulletins end at).
+    A time no incident can have (a year 9999 stored before intake checked dates) is not it."""
+    return session.scalar(select(func.max(Incident.occurred_at)).where(plausibly_dated(Incident.occurred_at)))
 
 
 def incident_facts(session: Session, incident_ids: Select[int] | Iterable[int]) -> list[IncidentFacts]:

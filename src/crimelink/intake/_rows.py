@@ -25,8 +25,15 @@ def utc(moment: datetime | None) -> datetime | None:
 
 
 def clean_postcode(text: str | None) -> str | None:
+    """A postcode in its standard form, else as written in capitals; never longer than written
+    (capitals can be: "ß" is "SS"), so that it fits where the exchange format's 10 characters fit."""
     parsed = Postcode.parse_or_none(text)
-    return str(parsed) if parsed else (text.strip().upper() or None if text else None)
+    if parsed:
+        return str(parsed)
+    if not text:
+        return None
+    shouted = text.strip().upper()
+    return (shouted if len(shouted) <= len(text) else text.strip()) or None
 
 
 def incident_row(report: IncidentReport, *, value_held: bool = False) -> dict[str, Any]:

@@ -93,7 +93,7 @@ class ImpactScope:
         """A scope from calendar dates: ``end`` is the last day included."""
         return cls(
             start=datetime.combine(start, time()) if start else None,
-            end=datetime.combine(end + timedelta(days=1), time()) if end else None,
+            end=datetime.combine(end + timedelta(days=1), time()) if end and end < date.max else None,  # max: no end
             force=police_force(force).id if force else None,
             retailer=retailer.strip().upper() if retailer else None,
             operation=operation,

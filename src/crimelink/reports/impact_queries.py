@@ -38,6 +38,7 @@ from crimelink.store.models import (
     PersonMention,
     Vehicle,
 )
+from crimelink.store.plausible import plausibly_dated
 
 __all__ = ["ImpactQueries"]
 
@@ -330,7 +331,8 @@ class ImpactQueries:
             .where(days >= -window, days < window)
             .order_by(groups.c.operation_id, groups.c.group_id, Incident.occurred_at, Incident.id)
         )
-        first, last = self.session.execute(select(func.min(Incident.occurred_at), func.max(Incident.occurred_at))).one()
+        observed = select(func.min(Incident.occurred_at), func.max(Incident.occurred_at))  # the time the store covers,
+        first, last = self.session.execute(observed.where(plausibly_dated(Incident.occurred_at))).one()  # not year 9999
         pairs = self.session.execute(
             select(groups.c.operation_id, groups.c.group_id, Operation.adopted_at)
             .join(Operation, Operation.id == groups.c.operation_id)

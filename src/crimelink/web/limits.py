@@ -32,7 +32,8 @@ MB = 1024 * 1024
 SUBMISSION = ("POST", "/api/v1/incidents")  # the bulk route: a batch of incidents
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2100
 _DATE = re.compile(r"^\s*(\d{4})-\d{2}-\d{2}(?:[T ][\d:.]*(?:Z|[+-][\d:]+)?)?\s*$")  # a date or a time, whole
-_SUSPECT_JSON = re.compile(rb"NaN|Infinity|\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+# NaN, Infinity, and a surrogate escaped or sent as raw bytes (not UTF-8, yet Python's JSON parser takes them)
+_SUSPECT_JSON = re.compile(rb"NaN|Infinity|\\u[dD][89a-fA-F][0-9a-fA-F]{2}|\xed[\xa0-\xbf]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 

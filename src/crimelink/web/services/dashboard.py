@@ -1,11 +1,17 @@
-"""The dashboard's headline figures, monthly trend and map, within what the viewer sees."""
+"""The dashboard's headline figures, monthly trend and map, within what the viewer sees.
+
+The trend keeps to the months an incident can have happened in (1990 to a day after today,
+``crimelink.store.plausible``): an incident stored with a year 0001 or 9999 (before intake
+checked dates, or written to the store directly) is counted in ``incidents_left_out``, not drawn
+as the first or last of 120,000 empty months.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, SQLColumnExpression, func, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, func, not_, select
 from sqlalchemy.orm import Session
 
 from crimelink.access.policy import (
@@ -17,6 +23,7 @@ from crimelink.access.policy import (
 )
 from crimelink.domain.forces import FORCE_IDS, police_force
 from crimelink.store.models import AnalysisRun, Incident, Offender, OffenderGroup, Vehicle
+from crimelink.store.plausible import plausibly_dated
 
 
 class Figures(BaseModel):
@@ -52,6 +59,7 @@ class RunInfo(BaseModel):
 class Dashboard(BaseModel):
     figures: Figures
     months: list[Month]
+    incidents_left_out: int  # dated outside 1990 to a day after today: in no month
     forces: list[ForceCount]
     latest_analysis: RunInfo | None
 
@@ -98,11 +106,12 @@ def figures(*, db_session: Session, viewer: Viewer) -> Figures:
 
 
 def monthly(*, db_session: Session, viewer: Viewer) -> list[Month]:
-    """Incidents and value per month, every month between the first and last shown (gaps as 0)."""
+    """Incidents and value per month, every month between the first and last shown (gaps as 0),
+    within the months an incident can have happened in."""
     month = month_of(Incident.occurred_at, db_session.get_bind().dialect.name).label("month")
     rows = db_session.execute(
         select(month, func.count(Incident.id), func.coalesce(func.sum(Incident.value_gbp), 0.0))
-        .where(incident_filter(viewer))
+        .where(incident_filter(viewer), plausibly_dated(Incident.occurred_at))
         .group_by(month)
         .order_by(month)
     ).all()
@@ -113,6 +122,11 @@ def monthly(*, db_session: Session, viewer: Viewer) -> list[Month]:
         Month(month=m, incidents=found.get(m, (0, 0.0))[0], value_gbp=found.get(m, (0, 0.0))[1])
         for m in _months_between(min(found), max(found))
     ]
+
+
+def left_out(*, db_session: Session, viewer: Viewer) -> int:
+    """The incidents the viewer sees whose time no month can hold (see :func:`monthly`)."""
+    return _count(db_session, Incident, incident_filter(viewer), not_(plausibly_dated(Incident.occurred_at)))
 
 
 def by_force(*, db_session: Session, viewer: Viewer) -> list[ForceCount]:
@@ -144,6 +158,7 @@ def dashboard(*, db_session: Session, viewer: Viewer) -> Dashboard:
     return Dashboard(
         figures=figures(db_session=db_session, viewer=viewer),
         months=monthly(db_session=db_session, viewer=viewer),
+        incidents_left_out=left_out(db_session=db_session, viewer=viewer),
         forces=by_force(db_session=db_session, viewer=viewer),
         latest_analysis=latest_analysis(db_session=db_session),
     )
