@@ -62,9 +62,8 @@ def group_vehicles(
               .groupby(["vehicle_id", "group_id"])["incident_id"].nunique().rename("n").reset_index())
     counts = counts[counts["n"] >= settings.vehicle_incidents]
     counts = counts.sort_values(["vehicle_id", "n", "group_id"], ascending=[True, False, True])
-    top = counts.groupby("vehicle_id")["n"].transform("max")
-    tied = counts[counts["n"] == top].groupby("vehicle_id")["group_id"].transform("size") > 1
-    owned = counts[(counts["n"] == top) & ~tied]
+    best = counts[counts["n"] == counts.groupby("vehicle_id")["n"].transform("max")]
+    owned = best[best.groupby("vehicle_id")["group_id"].transform("size") == 1]  # a tie: nobody's car
     return owned[["vehicle_id", "group_id"]].reset_index(drop=True)
 
 
