@@ -87,8 +87,8 @@ def basic_login(*, db_session: Session, username: str, password: str, guard: Log
     if guard is not None:
         guard.check(username, reading=db_session)
     user = user_by_username(session=db_session, username=username)
-    if user is not None and user.active:
-        key = _cache_key(user.password_hash, password)
+    if user is not None and user.active and second_factor_step(session=db_session, user_id=user.id) is None:
+        key = _cache_key(user.password_hash, password)  # a factor set up since: the check below refuses
         with _verified_lock:
             if _verified.get(key, 0.0) > time.monotonic():
                 return user.id
