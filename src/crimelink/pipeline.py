@@ -27,6 +27,7 @@ import pandas as pd
 from sqlalchemy import Connection, delete, insert, update
 
 from crimelink.errors import CrimelinkError
+from crimelink.intake.store_forces import place_stores_by_postcode
 from crimelink.network import (
     AliasSettings,
     BridgeSettings,
@@ -172,6 +173,8 @@ def run_analysis(
 
     try:
         say("loading incidents")
+        with store.engine.begin() as conn:
+            place_stores_by_postcode(conn)  # stores imported before intake did it
         with snapshot(store) as conn:
             inputs = load_inputs(conn)
         tables, figures, model = _conclude(inputs, settings, say)

@@ -30,6 +30,7 @@ from crimelink.domain.exchange import IncidentReport
 from crimelink.intake._records import RawRecord, csv_row_to_document, read_path
 from crimelink.intake._rejections import Rejection, rejection, rejection_from_error, rejection_of, write_rejection
 from crimelink.intake._writer import Pending, StoreDirectory, content_hash, write_batch
+from crimelink.intake.store_forces import place_stores_by_postcode
 from crimelink.settings import value_review_gbp
 from crimelink.store import StoreHandle
 from crimelink.store.models import ImportRun, utcnow
@@ -150,6 +151,8 @@ class _Intake:
             for record in records:
                 self.take(record)
             self.flush()
+            with self.store.engine.begin() as conn:
+                place_stores_by_postcode(conn)  # stores sent with a postcode only: their force
         except BaseException as error:  # a crash, a lost database, Ctrl-C: the run says it failed
             self._failed(run_id, error)
             raise
