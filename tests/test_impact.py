@@ -202,6 +202,34 @@ def test_every_number_has_the_records_behind_it(worked: tuple[StoreHandle, int])
         assert [r["phase"] for r in phases] == ["before", "before", "after", "after"]
 
 
+def test_a_period_counts_only_its_own_crimes_and_says_what_each_figure_counts(
+    worked: tuple[StoreHandle, int],
+) -> None:
+    """February 2025: Smith referred, Operation Kestrel adopted. His January theft (NM-1, £420.50) and
+    March's burglary (WMP-1, £2,000) are the whole year's, not February's."""
+    store, _ = worked
+    with store.session() as session:
+        february = impact_report(session=session, scope=ImpactScope.of(start=date(2025, 2, 1), end=date(2025, 2, 28)))
+        for key in ("crimes_covered", "losses_attributed_gbp"):
+            rows = list(csv.DictReader(io.StringIO(_records(session, february, key))))
+            assert {r["incident_ref"] for r in rows} == {"NM-2", "SC-1"}, key  # 14 and 20 February
+        march = impact_report(session=session, scope=ImpactScope.of(start=date(2025, 3, 1), end=date(2025, 3, 31)))
+        outcomes = list(csv.DictReader(io.StringIO(_records(session, march, "positive_outcomes"))))
+    got = {f.key: f.value for f in february.figures}
+    assert got["crimes_covered"] == 2  # of 4 all time
+    assert got["losses_attributed_gbp"] == 150.0 + 1200.0
+    assert {f.key: f.value for f in march.figures}["losses_attributed_gbp"] == 0  # nobody identified in March
+
+    assert [r["outcome"] for r in outcomes] == ["Charged/summonsed", "Taken into consideration"]
+    positive = march.figure("positive_outcomes").parts["positive_types"]
+    assert "Community resolution" in positive and not any(t.isdigit() for t in positive)
+
+    summary = february.summary().model_dump(mode="json")
+    counts = {f["key"]: f["counts"] for f in summary["figures"]}
+    assert list(counts) == list(FIGURES) and len(set(counts.values())) == len(FIGURES)
+    assert "happened in the period" in counts["crimes_covered"] and "in the period" in counts["losses_attributed_gbp"]
+
+
 def _records(session: object, report: ImpactReport, key: str) -> str:
     out = io.StringIO()
     write_records_csv(session=session, figure=report.figure(key), out=out)  # type: ignore[arg-type]

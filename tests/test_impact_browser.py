@@ -121,8 +121,9 @@ def test_the_analyst_reads_the_impact_report_and_opens_a_figures_records(demo: D
             page.get_by_role("link", name="Impact", exact=True).click()
             expect(page).to_have_url(demo.url + "/impact")
 
-            for key, row in figures.items():  # the page's figures are the CLI's
+            for key, row in figures.items():  # the page's figures are the CLI's, each saying what it counts
                 expect(page.get_by_test_id(f"figure-{key}")).to_have_text(shown(row["value"], row["unit"]))
+                expect(page.get_by_test_id(f"counts-{key}")).to_have_text(row["counts"])
             expect(page.locator("#impact-chart")).to_have_attribute("data-rendered", "true")
             drawn = page.evaluate("() => Chart.getChart('impact-chart').data.datasets.map(d => d.label)")
             assert "Arrests" in drawn and "Referrals received" in drawn

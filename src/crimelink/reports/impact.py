@@ -11,7 +11,9 @@ one operation:
   retailer's referrals; its arrests, outcomes and court results follow it;
 - **offenders and vehicles identified** are those named in the period's referrals or linked to
   the operations in the period (through their anchor mention, so a re-run analysis does not
-  lose them); **losses attributed** is the value of every incident linked to those offenders;
+  lose them); **losses attributed** is the value of the incidents in the period linked to those
+  offenders, and **crimes covered** the incidents in the period linked to the period's operations
+  (a quarter's report never counts the rest of the year's crimes);
 - **offending rate change** compares, for each group under an operation, its incidents per day
   in ``window_days`` before adoption with those after (up to the newest incident in the store).
 
@@ -29,6 +31,7 @@ from sqlalchemy.orm import Session
 from crimelink.casework.outcomes import OutcomeTypes, default_outcome_types
 from crimelink.domain.spreadsheet import safe_writer
 from crimelink.reports.impact_figures import (
+    COUNTS,
     FIGURES,
     WINDOW_DAYS,
     Figure,
@@ -43,6 +46,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
 __all__ = [
+    "COUNTS",
     "FIGURES",
     "WINDOW_DAYS",
     "Figure",
@@ -64,10 +68,10 @@ def impact_report(*, session: Session, scope: ImpactScope, outcome_types: Outcom
 
 
 def write_csv(report: ImpactReport, out: TextIO) -> int:
-    """The figures as CSV (``figure,label,value,unit`` and the scope); returns rows written."""
+    """The figures as CSV (``figure,label,value,unit,counts`` and the scope); returns rows written."""
     writer = safe_writer(out)
     scope = report.scope.as_dict()
-    writer.writerow(["figure", "label", "value", "unit", *(f"scope_{k}" for k in scope)])
+    writer.writerow(["figure", "label", "value", "unit", "counts", *(f"scope_{k}" for k in scope)])
     for f in report.figures:
         writer.writerow(
             [
@@ -75,6 +79,7 @@ def write_csv(report: ImpactReport, out: TextIO) -> int:
                 f.label,
                 "" if f.value is None else f.value,
                 f.unit,
+                f.counts,
                 *("" if v is None else v for v in scope.values()),
             ]
         )

@@ -20,6 +20,7 @@ from crimelink.domain.forces import police_force
 from crimelink.errors import InvalidValue
 
 __all__ = [
+    "COUNTS",
     "FIGURES",
     "WINDOW_DAYS",
     "AnySelect",
@@ -46,6 +47,26 @@ FIGURES: dict[str, str] = {
     "losses_attributed_gbp": "Losses attributed to offenders identified (GBP)",
     "engagement_sessions": "Engagement sessions with retailers",
     "offending_rate_change_pct": "Change in offending rate of groups under operation (%)",
+}
+
+# What each figure counts, in one line: the page shows it beside the figure and the JSON carries it
+# as ``counts``, so nobody has to guess whether a period's figure reaches outside the period.
+COUNTS: dict[str, str] = {
+    "referrals": "Referrals received in the period.",
+    "offenders_identified": "Offenders named in the period's referrals or linked to an operation in the period.",
+    "vehicles_identified": "Vehicles named in the period's referrals or linked to an operation in the period.",
+    "operations_adopted": "Operations adopted in the period.",
+    "crimes_covered": "Crimes that happened in the period and are linked to an operation adopted in the period.",
+    "arrests": "Arrests made in the period by the operations in scope.",
+    "positive_outcomes": "Crime outcomes recorded in the period that count as positive (charge, caution, TIC …).",
+    "court_results": "Court results decided in the period.",
+    "custodial_years": "Immediate custodial sentences from court results decided in the period; suspended ones not.",
+    "losses_attributed_gbp": "Value of the crimes in the period by the offenders identified in the period.",
+    "engagement_sessions": "Engagement sessions with retailers held in the period.",
+    "offending_rate_change_pct": (
+        "For groups under operations adopted in the period: incidents a day in the window after adoption "
+        "against the window before (the windows may reach outside the period)."
+    ),
 }
 
 
@@ -124,12 +145,18 @@ class Figure:
     records: AnySelect | None
     parts: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def counts(self) -> str:
+        """What the figure counts, in words (``COUNTS``)."""
+        return COUNTS[self.key]
+
 
 class FigureOut(BaseModel):
     key: str
     label: str
     value: float | None
     unit: str
+    counts: str  # what the figure counts, in one line
     parts: dict[str, Any]
 
 
@@ -153,6 +180,7 @@ class ImpactReport:
         return ImpactSummary(
             scope=self.scope.as_dict(),
             figures=[
-                FigureOut(key=f.key, label=f.label, value=f.value, unit=f.unit, parts=f.parts) for f in self.figures
+                FigureOut(key=f.key, label=f.label, value=f.value, unit=f.unit, counts=f.counts, parts=f.parts)
+                for f in self.figures
             ],
         )

@@ -170,6 +170,7 @@ class ImpactQueries:
             CrimeOutcome,
             CrimeOutcome.recorded_at,
             CrimeOutcome.id,
+            self._outcome_in_words().label("outcome"),
             CrimeOutcome.outcome_type,
             CrimeOutcome.incident_id,
             CrimeOutcome.crime_reference,
@@ -210,7 +211,7 @@ class ImpactQueries:
             self.count("operations_adopted", operations),
             self.count("crimes_covered", self._incidents(self._covered())),
             self.count("arrests", arrests),
-            self.count("positive_outcomes", positive, positive_types=sorted(self.types.positive_codes)),
+            self.count("positive_outcomes", positive, positive_types=self._positive_in_words()),
             self.count("court_results", courts),
             Figure(
                 "custodial_years",
@@ -235,6 +236,15 @@ class ImpactQueries:
             ),
             self._rate_change(),
         ]
+
+    def _outcome_in_words(self) -> ColumnElement[str]:
+        """The Home Office outcome's label in place of its code (the code itself where it has none)."""
+        labels = {code: t.label for code, t in self.types.types.items()}
+        return case(labels, value=CrimeOutcome.outcome_type, else_=CrimeOutcome.outcome_type)
+
+    def _positive_in_words(self) -> list[str]:
+        """The outcomes that count as positive, by name, in the Home Office's order."""
+        return [t.label for code, t in self.types.types.items() if code in self.types.positive_codes]
 
     def _by_operation(self, model: Any, when: Any, *columns: Any) -> AnySelect:
         return (
@@ -266,7 +276,7 @@ class ImpactQueries:
                 Incident.crime_reference,
             )
             .join(Organisation, Organisation.id == Incident.submitter_id)
-            .where(Incident.id.in_(ids))
+            .where(Incident.id.in_(ids), self.scope.during(Incident.occurred_at))  # the period's crimes only
             .order_by(Incident.id)
         )
 
