@@ -46,6 +46,8 @@ ROUTE_ACTIONS: dict[str, str] = {  # route name -> action
     "incident_page": "incident.read", "incident_json": "incident.read",
     "plate_search_page": "vehicle.search", "plate_search_json": "vehicle.search",
     "vehicle_page": "vehicle.read", "vehicle_json": "vehicle.read",
+    "offenders_page": "offender.list", "offenders_json": "offender.list",
+    "offenders_download": "offender.download_list",
     "offender_page": "offender.read", "offender_json": "offender.read", "offender_links_json": "offender.read_links",
     "link_why_page": "person_link.explain", "link_why_json": "person_link.explain",
     "decide_page": "person_link.decide", "decide_json": "person_link.decide",

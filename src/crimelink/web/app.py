@@ -64,6 +64,7 @@ from crimelink.web.vendor import require_vendored
 from crimelink.web.views import alerts as alert_views
 from crimelink.web.views import audit, auth, dashboard, groups, incidents, oidc, patterns, profiles, vehicles
 from crimelink.web.views import casework_pages as casework_page_views
+from crimelink.web.views import offenders as offender_views
 from crimelink.web.views import packages as package_views
 from crimelink.web.views import purpose as purpose_views
 from crimelink.web.views import report_form as report_form_views
@@ -212,6 +213,7 @@ def create_app(settings: Settings, store: StoreHandle | None = None) -> FastAPI:
     app.include_router(report_form_views.router)  # before incidents: /incidents/new is not /incidents/{incident_id}
     for module in (auth, oidc, dashboard, incidents, vehicles, profiles, groups, audit, patterns):
         app.include_router(module.router)
+    app.include_router(offender_views.router)
     app.include_router(casework_views.router)
     app.include_router(casework_page_views.router)
     app.include_router(package_views.router)
