@@ -94,11 +94,12 @@ def open_invitation(*, session: Session, token: str, now: datetime | None = None
     user, organisation, account = _user(session, invitation.user_id)
     if not user.active:
         raise NotFound("this account is disabled: ask your administrator")
-    enrol = _needs_factor(organisation, account) and (account is None or account.totp_confirmed_at is None)
+    needs_factor = _needs_factor(organisation, account)
+    enrol = needs_factor and (account is None or account.totp_confirmed_at is None)
     return Welcome(
         user_id=user.id, username=user.username, display_name=user.display_name,
         organisation_name=organisation.name, purpose=invitation.purpose,
-        single_factor=not _needs_factor(organisation, account),
+        single_factor=not needs_factor,
         secret=enrolment_secret(session=session, user_id=user.id) if enrol else None,
     )  # fmt: skip
 

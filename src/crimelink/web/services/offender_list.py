@@ -23,6 +23,7 @@ from crimelink.access.identity import person_identities, reports_shown
 from crimelink.access.policy import Viewer, group_filter, offender_filter, profile_incident_filter
 from crimelink.domain.forces import police_force
 from crimelink.store.models import GroupMember, Incident, Offender, OffenderGroup, PersonLink, PersonMention
+from crimelink.web.paging import MAX_PAGE, Paging
 
 EXPORTED_AT_MOST = 10_000  # a CSV download holds at most this many offenders
 
@@ -53,7 +54,7 @@ class OffenderFilters(BaseModel):
 class OffenderListQuery(OffenderFilters):
     """The filters and which page (the API pages with ``crimelink.web.paging``)."""
 
-    page: int = Field(1, ge=1, le=1_000_000)
+    page: int = Field(1, ge=1, le=MAX_PAGE)
     per_page: int = Field(50, ge=1, le=200)
 
 
@@ -171,7 +172,7 @@ def list_offenders(
     if everything:
         statement = statement.limit(EXPORTED_AT_MOST)
     else:
-        statement = statement.offset((query.page - 1) * query.per_page).limit(query.per_page)
+        statement = statement.offset(Paging(query.page, query.per_page).offset).limit(query.per_page)
     rows = db_session.execute(statement).all()
     ids = [o.id for o, _, _ in rows]
     names = person_identities(session=db_session, offender_ids=ids, shown=reports_shown(viewer))

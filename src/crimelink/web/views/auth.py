@@ -133,25 +133,32 @@ def _start_again() -> Response:
     return RedirectResponse("/login", status_code=303)
 
 
+def _locked_out(request: Request, viewer: Viewer, message: str) -> Response:
+    """The username is locked out: the pending login is forgotten and the login page says so."""
+    request.session.pop(PENDING_KEY, None)
+    return render(request, "login.html", status_code=429, next="/", username=viewer.username, error=message,
+                  demo_logins=[])  # fmt: skip
+
+
 def _wrong_code(request: Request, guard: LoginGuard, viewer: Viewer, step: str) -> Response | None:
     """A wrong code counts as a failed login; past the limit the username is locked out (the
     page saying so), else ``None``: the caller asks again."""
     locked = guard.failed(viewer.username, step=step)
-    if not locked:
-        return None
-    request.session.pop(PENDING_KEY, None)
-    return render(request, "login.html", status_code=429, next="/", username=viewer.username, error=locked,
-                  demo_logins=[])  # fmt: skip
+    return _locked_out(request, viewer, locked) if locked else None
 
 
-def _locked(request: Request, guard: LoginGuard, viewer: Viewer) -> Response | None:
+def _code_attempt(request: Request, db_session: Session, step: str) -> tuple[Viewer, LoginGuard] | Response:
+    """Whose pending login a typed code is for, and the guard counting it; or the answer when
+    there is none (start again) or the username is locked out."""
+    viewer = _pending(request, db_session, step)
+    if viewer is None:
+        return _start_again()
+    guard = login_guard(request, "form")
     try:
         guard.check(viewer.username)
     except TooManyLogins as error:
-        request.session.pop(PENDING_KEY, None)
-        return render(request, "login.html", status_code=429, next="/", username=viewer.username,
-                      error=error.message, demo_logins=[])  # fmt: skip
-    return None
+        return _locked_out(request, viewer, error.message)
+    return viewer, guard
 
 
 def _logged_in(request: Request, guard: LoginGuard, viewer: Viewer, **details: Any) -> str:
@@ -173,13 +180,10 @@ def login_code_page(request: Request, db_session: DbSession) -> Response:
 
 @router.post("/login/code", include_in_schema=False, openapi_extra={ACTION_KEY: "login.code"})
 def login_code(request: Request, db_session: DbSession, code: CodeField = "") -> Response:
-    viewer = _pending(request, db_session, "code")
-    if viewer is None:
-        return _start_again()
-    guard = login_guard(request, "form")
-    refused = _locked(request, guard, viewer)
-    if refused is not None:
-        return refused
+    attempt = _code_attempt(request, db_session, "code")
+    if isinstance(attempt, Response):
+        return attempt
+    viewer, guard = attempt
     with trust_store(request.app).session() as session:
         used = check_code(session=session, user_id=viewer.user_id, code=code)
         left = recovery_codes_left(session=session, user_id=viewer.user_id) if used == "recovery code" else None
@@ -209,13 +213,10 @@ def login_enrol_page(request: Request, db_session: DbSession) -> Response:
 
 @router.post("/login/enrol", include_in_schema=False, openapi_extra={ACTION_KEY: "login.enrol"})
 def login_enrol(request: Request, db_session: DbSession, code: CodeField = "") -> Response:
-    viewer = _pending(request, db_session, "enrol")
-    if viewer is None:
-        return _start_again()
-    guard = login_guard(request, "form")
-    refused = _locked(request, guard, viewer)
-    if refused is not None:
-        return refused
+    attempt = _code_attempt(request, db_session, "enrol")
+    if isinstance(attempt, Response):
+        return attempt
+    viewer, guard = attempt
     with trust_store(request.app).session() as session:
         codes = enrol_at_login(session=session, user_id=viewer.user_id, code=code)
     if codes is None:
