@@ -28,12 +28,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field
 from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from crimelink.access.policy import Viewer
 from crimelink.audit.models import GENESIS_HASH, AuditEvent, AuditHead
+from crimelink.domain.form_query import FormQuery
 from crimelink.domain.organisations import Role
 from crimelink.store.models import utcnow
 
@@ -248,7 +249,7 @@ def _rebuilt(first: int, anchored: int) -> str:
 # --- search ---------------------------------------------------------------------------------
 
 
-class AuditFilters(BaseModel):
+class AuditFilters(FormQuery):
     """Filters of an audit search, as query parameters; blank form fields count as absent."""
 
     user: str | None = Field(None, max_length=64, description="Username (exact)")
@@ -258,13 +259,6 @@ class AuditFilters(BaseModel):
     subject_id: str | None = Field(None, max_length=64)
     date_from: date | None = None
     date_to: date | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _blank_is_absent(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if not (isinstance(v, str) and not v.strip())}
-        return data
 
 
 class AuditQuery(AuditFilters):

@@ -14,7 +14,7 @@ from collections import Counter
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,7 @@ from crimelink.casework.operations import list_operations
 from crimelink.casework.schemas import FeedbackOut, ReferralDetail, ReferralRow, ReferralStatus
 from crimelink.casework.service import get_referral
 from crimelink.domain.forces import all_forces
+from crimelink.domain.form_query import FormQuery
 from crimelink.domain.organisations import OrganisationKind
 from crimelink.errors import NotFound
 from crimelink.reports.access import impact_scope
@@ -154,7 +155,7 @@ def force_choices() -> list[Choice]:
 # --- impact ----------------------------------------------------------------------------------
 
 
-class ImpactQuery(BaseModel):
+class ImpactQuery(FormQuery):
     """The impact report's filters, as query parameters (``from`` and ``to`` are days, both included)."""
 
     model_config = ConfigDict(populate_by_name=True)
@@ -164,13 +165,6 @@ class ImpactQuery(BaseModel):
     force: str | None = Field(None, description="data.police.uk force id")
     retailer: str | None = Field(None, description="A retailer's organisation code")
     operation: int | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _blank_is_absent(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if not (isinstance(v, str) and not v.strip())}
-        return data
 
     def scope(self, viewer: Viewer) -> ImpactScope:
         return impact_scope(

@@ -15,13 +15,14 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from crimelink.access.identity import person_identities, reports_shown
 from crimelink.access.policy import Viewer, group_filter, offender_filter, profile_incident_filter
 from crimelink.domain.forces import police_force
+from crimelink.domain.form_query import FormQuery
 from crimelink.store.models import GroupMember, Incident, Offender, OffenderGroup, PersonLink, PersonMention
 from crimelink.web.paging import MAX_PAGE, Paging
 
@@ -34,7 +35,7 @@ class OffenderSort(StrEnum):
     last_seen = "last_seen"
 
 
-class OffenderFilters(BaseModel):
+class OffenderFilters(FormQuery):
     """Filters of the list, as query parameters; blank form fields count as absent."""
 
     q: str | None = Field(None, max_length=200, description="Part of a name the viewer's reports give")
@@ -42,13 +43,6 @@ class OffenderFilters(BaseModel):
     group: int | None = Field(None, ge=1, description="Member of this group")
     active_since: date | None = Field(None, description="Seen on or after this day")
     sort: OffenderSort = OffenderSort.rank
-
-    @model_validator(mode="before")
-    @classmethod
-    def _blank_is_absent(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if not (isinstance(v, str) and not v.strip())}
-        return data
 
 
 class OffenderListQuery(OffenderFilters):

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from crimelink.access.policy import Viewer, incident_filter
 from crimelink.domain.forces import all_forces, police_force
+from crimelink.domain.form_query import FormQuery
 from crimelink.domain.offences import OffenceType
 from crimelink.domain.registration import to_ascii
 from crimelink.store.models import Incident, Organisation, PersonMention, Store, VehicleMention
 
 
-class IncidentFilters(BaseModel):
+class IncidentFilters(FormQuery):
     """Search and filters, as query parameters; blank form fields count as absent."""
 
     q: str | None = Field(
@@ -30,13 +30,6 @@ class IncidentFilters(BaseModel):
     submitter: str | None = Field(None, description="Code of the submitting organisation")
     date_from: date | None = None
     date_to: date | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _blank_is_absent(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if not (isinstance(v, str) and not v.strip())}
-        return data
 
     def conditions(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
